@@ -1,0 +1,641 @@
+/*-------------------------------------------------------------------------
+ *
+ * option.c
+ *		  The option validator of conv_fdw.
+ *
+ * Every option conv_fdw accepts is one row of the table conv_options below:
+ * its name, the catalog it belongs to (server, user mapping, foreign table
+ * or column), the one vendor it applies to if any, whether its value is a
+ * secret, and a function that checks its value.  The validator itself only
+ * walks that table, so adding an option means adding a row.
+ *
+ * Values of secret options (password, token) never appear in a message:
+ * error messages go to the client and to the server log, and credentials
+ * must stay in the user mapping.  For the same reason the validator's
+ * errors about user mappings, or about a secret anywhere, leave the
+ * statement text out of the server log.
+ *
+ * src/option.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+
+#include <curl/curl.h>
+
+#include "access/reloptions.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "pgtime.h"
+
+#include "conv_fdw.h"
+
+/*
+ * What is wrong with an option value, filled in by a value checker.
+ */
+typedef struct OptionProblem
+{
+	const char *detail;			/* what is wrong (errdetail) */
+	const char *hint;			/* how to fix it (errhint), or NULL */
+	bool		hide_value;		/* the value must not be shown */
+} OptionProblem;
+
+/*
+ * A value checker returns true when the value is acceptable; otherwise it
+ * fills in *problem and returns false.  Checkers do not raise errors
+ * themselves, so that they can release what they allocated outside of
+ * palloc (libcurl's URL handle) before the error is reported.
+ */
+typedef bool (*OptionCheck) (const char *value, OptionProblem *problem);
+
+/*
+ * One option conv_fdw accepts.
+ */
+typedef struct ConvOption
+{
+	const char *name;
+	Oid			context;		/* catalog of the objects it belongs to */
+	const char *vendor;			/* the only vendor it applies to, or NULL */
+	bool		secret;			/* never show the value in messages */
+	OptionCheck check;			/* value checker */
+} ConvOption;
+
+static bool check_vendor(const char *value, OptionProblem *problem);
+static bool check_base_url(const char *value, OptionProblem *problem);
+static bool check_positive_int(const char *value, OptionProblem *problem);
+static bool check_nonnegative_int(const char *value, OptionProblem *problem);
+static bool check_absolute_path(const char *value, OptionProblem *problem);
+static bool check_timezone(const char *value, OptionProblem *problem);
+static bool check_not_empty(const char *value, OptionProblem *problem);
+static bool check_username(const char *value, OptionProblem *problem);
+static bool check_secret(const char *value, OptionProblem *problem);
+static bool check_json_path(const char *value, OptionProblem *problem);
+
+/*
+ * All options conv_fdw accepts.  Server options that every vendor has come
+ * first; see the product contract, section 1.
+ */
+static const ConvOption conv_options[] = {
+	/* foreign servers */
+	{"vendor", ForeignServerRelationId, NULL, false, check_vendor},
+	{"base_url", ForeignServerRelationId, NULL, false, check_base_url},
+	{"timeout_ms", ForeignServerRelationId, NULL, false, check_positive_int},
+	{"connect_timeout_ms", ForeignServerRelationId, NULL, false, check_positive_int},
+	{"ca_file", ForeignServerRelationId, NULL, false, check_absolute_path},
+	/* free-form until the rate limiter that parses it exists */
+	{"rate_limit", ForeignServerRelationId, NULL, false, check_not_empty},
+	{"rate_timezone", ForeignServerRelationId, NULL, false, check_timezone},
+	{"max_retries", ForeignServerRelationId, NULL, false, check_nonnegative_int},
+	{"page_size", ForeignServerRelationId, NULL, false, check_positive_int},
+	{"customer", ForeignServerRelationId, "cresta", false, check_not_empty},
+	{"profile", ForeignServerRelationId, "cresta", false, check_not_empty},
+
+	/* user mappings */
+	{"username", UserMappingRelationId, NULL, false, check_username},
+	{"password", UserMappingRelationId, NULL, true, check_secret},
+	{"token", UserMappingRelationId, NULL, true, check_secret},
+
+	/* foreign tables */
+	{"endpoint", ForeignTableRelationId, NULL, false, check_not_empty},
+
+	/* columns of foreign tables */
+	{"json_path", AttributeRelationId, NULL, false, check_json_path},
+};
+
+/* the values of option "vendor", in the order of enum ConvVendor */
+static const char *const vendor_names[CONV_VENDOR_COUNT] = {
+	"execvision",
+	"voicegain",
+	"siro",
+	"ccai",
+	"cresta",
+};
+
+PG_FUNCTION_INFO_V1(conv_fdw_validator);
+
+/*
+ * Look up a vendor by its option value; returns false if there is none.
+ */
+bool
+conv_vendor_from_name(const char *name, ConvVendor *vendor)
+{
+	int			i;
+
+	for (i = 0; i < CONV_VENDOR_COUNT; i++)
+	{
+		if (strcmp(name, vendor_names[i]) == 0)
+		{
+			*vendor = (ConvVendor) i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Return the option value that names a vendor.
+ */
+const char *
+conv_vendor_name(ConvVendor vendor)
+{
+	Assert((int) vendor >= 0 && (int) vendor < CONV_VENDOR_COUNT);
+	return vendor_names[vendor];
+}
+
+/*
+ * Return the comma-separated list of vendor names, for hints.
+ */
+static char *
+vendor_list(void)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < CONV_VENDOR_COUNT; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", vendor_names[i]);
+	return buf.data;
+}
+
+/*
+ * Check option "vendor": one of the vendor names.
+ */
+static bool
+check_vendor(const char *value, OptionProblem *problem)
+{
+	ConvVendor	vendor;
+
+	if (conv_vendor_from_name(value, &vendor))
+		return true;
+
+	problem->detail = "The value is not a vendor conv_fdw knows.";
+	problem->hint = psprintf("Valid vendors are: %s.", vendor_list());
+	return false;
+}
+
+/*
+ * Is this URL host (as libcurl returns it) a loopback address or name?
+ */
+static bool
+host_is_loopback(const char *host)
+{
+	struct in_addr addr4;
+	struct in6_addr addr6;
+	char		buf[INET6_ADDRSTRLEN + 1];
+	size_t		len = strlen(host);
+
+	if (pg_strcasecmp(host, "localhost") == 0)
+		return true;
+
+	/* libcurl normalizes IPv4 addresses, so "127.1" arrives as 127.0.0.1 */
+	if (inet_pton(AF_INET, host, &addr4) == 1)
+		return (ntohl(addr4.s_addr) >> 24) == 127;
+
+	/* IPv6 addresses come in brackets */
+	if (len > 2 && len - 2 < sizeof(buf) &&
+		host[0] == '[' && host[len - 1] == ']')
+	{
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, &addr6) == 1)
+			return IN6_IS_ADDR_LOOPBACK(&addr6);
+	}
+	return false;
+}
+
+/*
+ * Check option "base_url": an absolute http(s) URL without credentials,
+ * query or fragment; plain http only to a loopback host.
+ *
+ * The URL is parsed with libcurl, the library that will later send the
+ * requests, so that the host checked here is the host it connects to
+ * (think of "http://127.0.0.1@vendor.example/").
+ */
+static bool
+check_base_url(const char *value, OptionProblem *problem)
+{
+	CURLU	   *url;
+	char	   *scheme = NULL;
+	char	   *host = NULL;
+	char	   *part = NULL;
+	bool		ok = false;
+
+	url = curl_url();
+	if (url == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+
+	if (curl_url_set(url, CURLUPART_URL, value, 0) != CURLUE_OK ||
+		curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+		curl_url_get(url, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+	{
+		problem->detail = "The value is not an absolute URL.";
+		problem->hint = "Give the vendor's API address, such as \"https://acme.execvision.io\".";
+		/* an unparsable URL might still carry a password */
+		problem->hide_value = (strchr(value, '@') != NULL);
+		goto done;
+	}
+
+	if (curl_url_get(url, CURLUPART_USER, &part, 0) == CURLUE_OK)
+	{
+		problem->detail = "The URL contains a user name or password.";
+		problem->hint = "Put credentials in a user mapping (options username, password or token), where other users cannot read them.";
+		problem->hide_value = true;
+		goto done;
+	}
+
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
+	{
+		problem->detail = "Only http and https URLs are supported.";
+		problem->hint = "Use an https:// URL.";
+		goto done;
+	}
+
+	if (curl_url_get(url, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
+		curl_url_get(url, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
+	{
+		problem->detail = "The URL has a query or fragment; conv_fdw appends the API path and parameters itself.";
+		problem->hint = "Remove everything from the first \"?\" or \"#\" on.";
+		goto done;
+	}
+
+	/* requests carry credentials, so they cross a network only encrypted */
+	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host))
+	{
+		problem->detail = "Plain http is allowed only to a loopback host.";
+		problem->hint = "Use https://, or http:// with localhost, 127.0.0.1 or [::1].";
+		goto done;
+	}
+
+	ok = true;
+
+done:
+	curl_free(part);
+	curl_free(host);
+	curl_free(scheme);
+	curl_url_cleanup(url);
+	return ok;
+}
+
+/*
+ * Parse a decimal integer option value that must be at least min.
+ */
+static bool
+parse_int_option(const char *value, long min, int *result)
+{
+	char	   *end;
+	long		val;
+
+	/* strtol would also skip leading white space and accept a "+" */
+	if (!isdigit((unsigned char) value[0]) && value[0] != '-')
+		return false;
+
+	errno = 0;
+	val = strtol(value, &end, 10);
+	if (errno != 0 || *end != '\0' || val < min || val > INT_MAX)
+		return false;
+
+	*result = (int) val;
+	return true;
+}
+
+/*
+ * Check an option whose value is an integer greater than zero.
+ */
+static bool
+check_positive_int(const char *value, OptionProblem *problem)
+{
+	int			result;
+
+	if (parse_int_option(value, 1, &result))
+		return true;
+
+	problem->detail = psprintf("The value must be an integer between 1 and %d.",
+							   INT_MAX);
+	return false;
+}
+
+/*
+ * Check an option whose value is an integer greater than or equal to zero.
+ */
+static bool
+check_nonnegative_int(const char *value, OptionProblem *problem)
+{
+	int			result;
+
+	if (parse_int_option(value, 0, &result))
+		return true;
+
+	problem->detail = psprintf("The value must be an integer between 0 and %d.",
+							   INT_MAX);
+	return false;
+}
+
+/*
+ * Check an option that names a file on the database server.
+ *
+ * A relative path would be taken relative to the data directory, which is
+ * rarely what was meant.
+ */
+static bool
+check_absolute_path(const char *value, OptionProblem *problem)
+{
+	if (is_absolute_path(value))
+		return true;
+
+	problem->detail = "The value must be an absolute path.";
+	problem->hint = "Give the full path of a PEM file that the database server can read.";
+	return false;
+}
+
+/*
+ * Check option "rate_timezone": a time zone PostgreSQL knows.
+ */
+static bool
+check_timezone(const char *value, OptionProblem *problem)
+{
+	if (value[0] != '\0' && pg_tzset(value) != NULL)
+		return true;
+
+	problem->detail = "The value is not a known time zone.";
+	problem->hint = "Use a time zone name from pg_timezone_names, such as \"America/New_York\".";
+	return false;
+}
+
+/*
+ * Check an option whose value may be any non-empty string.
+ */
+static bool
+check_not_empty(const char *value, OptionProblem *problem)
+{
+	if (value[0] != '\0')
+		return true;
+
+	problem->detail = "The value must not be empty.";
+	return false;
+}
+
+/*
+ * Does the string contain an ASCII control character?  Such characters
+ * would corrupt (or inject) an HTTP header line.
+ */
+static bool
+has_control_char(const char *value)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *) value; *p != '\0'; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Check option "username": usable as an HTTP Basic user-id, which cannot
+ * contain a colon (RFC 7617).
+ */
+static bool
+check_username(const char *value, OptionProblem *problem)
+{
+	if (value[0] == '\0')
+		problem->detail = "The value must not be empty.";
+	else if (strchr(value, ':') != NULL)
+		problem->detail = "HTTP Basic user names cannot contain \":\".";
+	else if (has_control_char(value))
+		problem->detail = "The value contains a control character.";
+	else
+		return true;
+
+	return false;
+}
+
+/*
+ * Check a credential option (password, token).  The problem description
+ * says what is wrong without revealing anything about the value.
+ */
+static bool
+check_secret(const char *value, OptionProblem *problem)
+{
+	if (value[0] == '\0')
+		problem->detail = "The value must not be empty.";
+	else if (has_control_char(value))
+		problem->detail = "The value contains a control character.";
+	else
+		return true;
+
+	problem->hide_value = true;
+	return false;
+}
+
+/*
+ * Check option "json_path": field names separated by dots, none empty.
+ */
+static bool
+check_json_path(const char *value, OptionProblem *problem)
+{
+	const char *p;
+	bool		at_segment_start = true;
+
+	for (p = value; *p != '\0'; p++)
+	{
+		if (*p == '.')
+		{
+			if (at_segment_start)
+				break;
+			at_segment_start = true;
+		}
+		else
+			at_segment_start = false;
+	}
+
+	if (!at_segment_start)
+		return true;
+
+	problem->detail = "A JSON path is a list of field names separated by dots, none of them empty.";
+	problem->hint = "For example: \"metadata.company\".";
+	return false;
+}
+
+/*
+ * Find the option of this name that belongs to this catalog.
+ */
+static const ConvOption *
+find_option(const char *name, Oid context)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(conv_options); i++)
+	{
+		if (conv_options[i].context == context &&
+			strcmp(conv_options[i].name, name) == 0)
+			return &conv_options[i];
+	}
+	return NULL;
+}
+
+/*
+ * Describe the objects of a catalog, for messages.
+ */
+static const char *
+context_name(Oid context)
+{
+	switch (context)
+	{
+		case ForeignServerRelationId:
+			return "foreign servers";
+		case UserMappingRelationId:
+			return "user mappings";
+		case ForeignTableRelationId:
+			return "foreign tables";
+		case AttributeRelationId:
+			return "foreign table columns";
+		default:
+			return "other objects";
+	}
+}
+
+/*
+ * May the statement whose options are being validated contain credentials?
+ *
+ * CREATE and ALTER USER MAPPING can carry a password or token, and the
+ * server log would show the statement text next to an error; the
+ * validator's errors for those statements leave it out.
+ */
+static bool
+statement_has_secrets(Oid context)
+{
+	return context == UserMappingRelationId;
+}
+
+/*
+ * Raise the error for an option conv_fdw does not accept in this catalog.
+ *
+ * The hint lists the options valid here; if the option exists elsewhere
+ * (a password given as a server option, say), the detail says where.
+ */
+static void
+report_unknown_option(const char *name, Oid context)
+{
+	StringInfoData valid;
+	const char *elsewhere = NULL;
+	size_t		i;
+
+	initStringInfo(&valid);
+	for (i = 0; i < lengthof(conv_options); i++)
+	{
+		if (conv_options[i].context == context)
+			appendStringInfo(&valid, "%s%s", valid.len > 0 ? ", " : "",
+							 conv_options[i].name);
+		else if (strcmp(conv_options[i].name, name) == 0)
+			elsewhere = context_name(conv_options[i].context);
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+			 errmsg("invalid option \"%s\"", name),
+			 errhidestmt(statement_has_secrets(context)),
+			 elsewhere != NULL
+			 ? errdetail("Option \"%s\" is valid for %s.", name, elsewhere)
+			 : 0,
+			 valid.len > 0
+			 ? errhint("Valid options in this context are: %s", valid.data)
+			 : errhint("There are no valid options in this context.")));
+}
+
+/*
+ * Check the value of a known option, raising an error if it is bad.
+ */
+static void
+check_option_value(const ConvOption *opt, const char *value)
+{
+	OptionProblem problem = {NULL, NULL, false};
+
+	if (opt->check(value, &problem))
+		return;
+
+	if (opt->secret || problem.hide_value)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\"", opt->name),
+				 errhidestmt(true),
+				 errdetail_internal("%s", problem.detail),
+				 problem.hint ? errhint("%s", problem.hint) : 0));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						opt->name, value),
+				 errhidestmt(statement_has_secrets(opt->context)),
+				 errdetail_internal("%s", problem.detail),
+				 problem.hint ? errhint("%s", problem.hint) : 0));
+}
+
+/*
+ * Validate the options of a conv_fdw server, user mapping, foreign table or
+ * foreign table column.
+ *
+ * PostgreSQL calls this with the complete option list the object will have
+ * after CREATE or ALTER (an empty array if there are none), so missing
+ * options can be detected here as well as bad ones.
+ */
+Datum
+conv_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	const char *vendor = NULL;
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, cell);
+		const ConvOption *opt = find_option(def->defname, catalog);
+
+		if (opt == NULL)
+			report_unknown_option(def->defname, catalog);
+
+		check_option_value(opt, defGetString(def));
+
+		if (catalog == ForeignServerRelationId &&
+			strcmp(opt->name, "vendor") == 0)
+			vendor = defGetString(def);
+	}
+
+	if (catalog != ForeignServerRelationId)
+		PG_RETURN_VOID();
+
+	/* every API call depends on the vendor, so a server must name it */
+	if (vendor == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("conv_fdw servers require option \"vendor\""),
+				 errhint("Add OPTIONS (vendor '...') with one of: %s.",
+						 vendor_list())));
+
+	/* vendor-specific options are an error with other vendors */
+	foreach(cell, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, cell);
+		const ConvOption *opt = find_option(def->defname, catalog);
+
+		if (opt->vendor != NULL && strcmp(opt->vendor, vendor) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"%s\" is valid only for vendor \"%s\", not \"%s\"",
+							opt->name, opt->vendor, vendor)));
+	}
+
+	PG_RETURN_VOID();
+}

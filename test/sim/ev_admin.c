@@ -1,0 +1,204 @@
+/*
+ * ev_admin.c
+ *		Changing ExecVision data while the simulator runs, below
+ *		/_admin/execvision/:
+ *
+ *		POST   calls             {"count": n, "metadata": {...}}  add calls
+ *		GET    calls             every live call: id, modified, state
+ *		GET    deleted           every deleted call: id, deletedAt
+ *		POST   calls/{id}/modify {"metadata": {...}, "state": "..."}
+ *		DELETE calls/{id}        delete (shows up in calls/deleted)
+ *		POST   config            {"repeat_last_id_rate": r, "allow_delete": b}
+ *
+ * Every change happens at the simulated clock's now; a changed call moves
+ * to the end of the (modified, id) order, as a state change does.
+ */
+#include "ev.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Apply {"key": value, ...} to a call's metadata. */
+static void
+apply_metadata(EvCall *c, struct json_object *meta)
+{
+	json_object_object_foreach(meta, key, val)
+	{
+		EvMetaType	type;
+
+		switch (json_object_get_type(val))
+		{
+			case json_type_string:
+				ev_set_meta(c, key, json_object_get_string(val), META_STRING);
+				continue;
+			case json_type_boolean:
+				type = META_BOOL;
+				break;
+			case json_type_null:
+				type = META_NULL;
+				break;
+			default:
+				type = META_NUMBER;
+				break;
+		}
+		ev_set_meta(c, key, json_object_to_json_string(val), type);
+	}
+}
+
+/* Apply {"state": "COMPLETE"|...}; false if the state is unknown. */
+static bool
+apply_state(EvCall *c, struct json_object *state)
+{
+	for (int i = 0; i < ev_nstates; i++)
+		if (strcmp(json_object_get_string(state), ev_states[i]) == 0)
+		{
+			c->state = (uint8_t) i;
+			return true;
+		}
+	return false;
+}
+
+/* Write {"id": ..., "modified": ...} for a changed call. */
+static void
+write_change(StrBuf *b, bool *first, const EvCall *c)
+{
+	bool		f = true;
+
+	json_sep(b, first);
+	buf_putc(b, '{');
+	json_kstr(b, &f, "id", c->id);
+	json_ktime(b, &f, "modified", c->modified, 6);
+	buf_putc(b, '}');
+}
+
+/* POST calls: add "count" new calls, all modified now. */
+static void
+admin_add(struct json_object *body, SimResponse *resp)
+{
+	struct json_object *v;
+	int			count = json_object_object_get_ex(body, "count", &v) ? json_object_get_int(v) : 1;
+	bool		first = true;
+	SimTime		now = sim_now();
+
+	if (count < 1 || count > 100000)
+	{
+		resp_error(resp, 400, "Bad Request", "count must be between 1 and 100000");
+		return;
+	}
+	buf_putc(&resp->body, '[');
+	for (int i = 0; i < count; i++)
+	{
+		EvCall	   *c = ev_add_call(now);
+
+		if (json_object_object_get_ex(body, "metadata", &v))
+			apply_metadata(c, v);
+		write_change(&resp->body, &first, c);
+	}
+	buf_putc(&resp->body, ']');
+}
+
+/* POST calls/{id}/modify: change metadata and/or state, bump modified. */
+static void
+admin_modify(EvCall *c, struct json_object *body, SimResponse *resp)
+{
+	struct json_object *v;
+	bool		first = true;
+
+	if (json_object_object_get_ex(body, "state", &v) && !apply_state(c, v))
+	{
+		resp_error(resp, 400, "Bad Request", "unknown state \"%s\"", json_object_get_string(v));
+		return;
+	}
+	if (json_object_object_get_ex(body, "metadata", &v))
+		apply_metadata(c, v);
+	ev_touch_call(c, sim_now());
+	write_change(&resp->body, &first, c);
+}
+
+/* GET calls / GET deleted: the whole list, in paging order. */
+static void
+admin_list(SimResponse *resp, bool deleted)
+{
+	EvCall	  **arr = deleted ? ev.deleted : ev.live;
+	int			n = deleted ? ev.ndeleted : ev.nlive;
+	bool		first = true;
+
+	buf_putc(&resp->body, '[');
+	for (int i = 0; i < n; i++)
+	{
+		bool		f = true;
+
+		json_sep(&resp->body, &first);
+		buf_putc(&resp->body, '{');
+		json_kstr(&resp->body, &f, "id", arr[i]->id);
+		json_ktime(&resp->body, &f, deleted ? "deletedAt" : "modified",
+				   deleted ? arr[i]->deleted_at : arr[i]->modified, 6);
+		if (!deleted)
+			json_kstr(&resp->body, &f, "state", ev_states[arr[i]->state]);
+		buf_putc(&resp->body, '}');
+	}
+	buf_putc(&resp->body, ']');
+}
+
+/* POST config: the known-bug rate and whether DELETE is enabled. */
+static void
+admin_config(struct json_object *body, SimResponse *resp)
+{
+	struct json_object *v;
+	bool		first = true;
+
+	if (json_object_object_get_ex(body, "repeat_last_id_rate", &v))
+		ev_repeat_rate = json_object_get_double(v);
+	if (json_object_object_get_ex(body, "allow_delete", &v))
+		ev_allow_delete = json_object_get_boolean(v);
+	buf_putc(&resp->body, '{');
+	json_knum(&resp->body, &first, "repeat_last_id_rate", ev_repeat_rate);
+	json_kbool(&resp->body, &first, "allow_delete", ev_allow_delete);
+	buf_putc(&resp->body, '}');
+}
+
+/* Route /_admin/execvision/<path> (called under the data write lock). */
+void
+ev_admin(SimRequest *req, const char *path, SimResponse *resp)
+{
+	struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
+	bool		post = strcmp(req->method, "POST") == 0;
+	size_t		n = strlen(path);
+
+	if (body == NULL || !json_object_is_type(body, json_type_object))
+		resp_error(resp, 400, "Bad Request", "body must be a JSON object");
+	else if (strcmp(path, "calls") == 0 && post)
+		admin_add(body, resp);
+	else if ((strcmp(path, "calls") == 0 || strcmp(path, "deleted") == 0) &&
+			 strcmp(req->method, "GET") == 0)
+		admin_list(resp, path[0] == 'd');
+	else if (strcmp(path, "config") == 0 && post)
+		admin_config(body, resp);
+	else if (strncmp(path, "calls/", 6) == 0)
+	{
+		bool		modify = n > 13 && strcmp(path + n - 7, "/modify") == 0 && post;
+		char	   *id = strndup(path + 6, n - 6 - (modify ? 7 : 0));
+		EvCall	   *c = ev_find_call(id);
+
+		if (c == NULL || c->deleted)
+			resp_error(resp, 404, "Not Found", "no call with id \"%s\"", id);
+		else if (modify)
+			admin_modify(c, body, resp);
+		else if (strcmp(req->method, "DELETE") == 0)
+		{
+			bool		first = true;
+
+			ev_delete_call(c, sim_now());
+			buf_putc(&resp->body, '[');
+			write_change(&resp->body, &first, c);
+			buf_putc(&resp->body, ']');
+		}
+		else
+			resp_error(resp, 405, "Method Not Allowed", "%s /_admin/execvision/%s", req->method, path);
+		free(id);
+	}
+	else
+		resp_error(resp, 404, "Not Found", "no admin route /_admin/execvision/%s", path);
+	json_object_put(body);
+}

@@ -1,0 +1,77 @@
+/*
+ * rng.c
+ *		Deterministic random numbers: every object is generated from
+ *		(seed, stream, index), so one object never depends on how many
+ *		others were generated before it.
+ */
+#include "sim.h"
+
+#include <stdio.h>
+
+/* SplitMix64 finaliser: a good 64-bit mixing function. */
+uint64_t
+mix64(uint64_t x)
+{
+	x += UINT64_C(0x9e3779b97f4a7c15);
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+/* Seed a generator for object number index of a stream. */
+void
+rng_seed(SimRng *r, uint64_t seed, uint64_t stream, uint64_t index)
+{
+	r->state = mix64(mix64(seed) ^ mix64(stream * UINT64_C(0x100000001b3) + index));
+}
+
+/* Next 64 random bits. */
+uint64_t
+rng_next(SimRng *r)
+{
+	r->state += UINT64_C(0x9e3779b97f4a7c15);
+	return mix64(r->state);
+}
+
+/* A uniform integer in [lo, hi]. */
+int
+rng_int(SimRng *r, int lo, int hi)
+{
+	return lo + (int) (rng_next(r) % (uint64_t) (hi - lo + 1));
+}
+
+/* A uniform double in [0, 1). */
+double
+rng_double(SimRng *r)
+{
+	return (double) (rng_next(r) >> 11) / (double) (UINT64_C(1) << 53);
+}
+
+/* True with probability p. */
+bool
+rng_chance(SimRng *r, double p)
+{
+	return rng_double(r) < p;
+}
+
+/* One of n strings. */
+const char *
+rng_pick(SimRng *r, const char *const *items, int n)
+{
+	return items[rng_next(r) % (uint64_t) n];
+}
+
+/* A version-4 UUID in canonical form. */
+void
+rng_uuid(SimRng *r, char out[37])
+{
+	uint64_t	hi = rng_next(r);
+	uint64_t	lo = rng_next(r);
+
+	hi = (hi & ~UINT64_C(0xf000)) | UINT64_C(0x4000);
+	lo = (lo & ~(UINT64_C(0xc) << 60)) | (UINT64_C(0x8) << 60);
+	snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx",
+			 (unsigned) (hi >> 32), (unsigned) ((hi >> 16) & 0xffff),
+			 (unsigned) (hi & 0xffff), (unsigned) (lo >> 48),
+			 (unsigned long long) (lo & UINT64_C(0xffffffffffff)));
+}

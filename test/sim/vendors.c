@@ -1,0 +1,14 @@
+/*
+ * vendors.c
+ *		The list of simulated vendors: adding a vendor is one file plus one
+ *		line here.
+ */
+#include "sim.h"
+
+extern const SimVendor execvision_vendor;
+
+const SimVendor *const sim_vendors[] = {
+	&execvision_vendor,
+};
+
+const int	sim_nvendors = sizeof(sim_vendors) / sizeof(sim_vendors[0]);
