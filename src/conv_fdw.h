@@ -11,27 +11,163 @@
 #ifndef CONV_FDW_H
 #define CONV_FDW_H
 
-/*
- * The vendors whose APIs conv_fdw reads.  The names are the values of the
- * server option "vendor", and also the remote schema names of IMPORT FOREIGN
- * SCHEMA.
- */
-typedef enum ConvVendor
-{
-	CONV_VENDOR_EXECVISION,
-	CONV_VENDOR_VOICEGAIN,
-	CONV_VENDOR_SIRO,
-	CONV_VENDOR_CCAI,
-	CONV_VENDOR_CRESTA
-} ConvVendor;
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "lib/stringinfo.h"
+#include "nodes/bitmapset.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "nodes/plannodes.h"
+#include "datatype/timestamp.h"
+#include "utils/relcache.h"
 
-#define CONV_VENDOR_COUNT (CONV_VENDOR_CRESTA + 1)
+#include "vendor.h"
+
+struct json_object;
+
+/*
+ * A foreign server and the current user's mapping, resolved into what a
+ * request needs (option.c).  Secrets live here only for the request; they
+ * are never copied into plans, messages or views.
+ */
+typedef struct ConvServer
+{
+	Oid			serverid;
+	const char *servername;
+	const ConvVendorDef *vendor;
+	char	   *base_url;		/* without a trailing slash */
+	char	   *ca_file;		/* NULL: the system's CA bundle */
+	int			timeout_ms;		/* whole request, default 120000 */
+	int			connect_timeout_ms; /* default 10000 */
+	int			max_retries;	/* default 3 */
+	int			page_size;		/* 0: each endpoint's default */
+	char	   *username;
+	char	   *password;
+	char	   *token;
+} ConvServer;
+
+/* What a scan did, for EXPLAIN ANALYZE. */
+typedef struct ConvScanStats
+{
+	int64		requests;		/* HTTP requests sent, retries included */
+	int64		retries;
+	int64		pages;			/* successful responses */
+	int64		rows_fetched;	/* objects decoded from responses */
+	int64		bytes;			/* response body bytes */
+	double		rate_wait_ms;	/* time spent waiting for the rate limit */
+} ConvScanStats;
+
+/* What a scan's requests are. */
+typedef enum ConvRequestMode
+{
+	CONV_MODE_LIST,				/* page through the list endpoint */
+	CONV_MODE_LOOKUP,			/* one lookup per key value */
+	CONV_MODE_SEARCH			/* search, then a lookup per id it found;
+								 * a search at its cap falls back to LIST */
+} ConvRequestMode;
+
+/*
+ * The request plan, in ForeignScan.fdw_private: a list indexed by this
+ * enum, of plain copyable nodes only, so that a cached plan works exactly
+ * like a fresh one.  The values that are expressions (since bounds, lookup
+ * keys, search value) are in fdw_exprs: first the since bounds, then the
+ * key or search value if any.
+ */
+enum ConvScanPrivateIndex
+{
+	CONV_PRIV_ENDPOINT,			/* String: table option "endpoint" */
+	CONV_PRIV_MODE,				/* Integer: ConvRequestMode */
+	CONV_PRIV_PAGE_SIZE,		/* Integer: "limit" to send, 0 for none */
+	CONV_PRIV_INCLUDES,			/* List of String: parameters sent "true" */
+	CONV_PRIV_SEARCH_FIELD,		/* String: "metadata.company", or "" */
+	CONV_PRIV_NSINCE,			/* Integer: how many since bounds */
+	CONV_PRIV_KEY_IS_ARRAY,		/* Boolean: the key expression is an array */
+	CONV_PRIV_ATTRS				/* List of Integer: attnums to decode */
+};
 
 /* in conv_fdw.c */
 extern char *conv_fdw_user_agent;
 
+/* in planner.c */
+extern void convGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								  Oid foreigntableid);
+extern void convGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+								Oid foreigntableid);
+extern ForeignScan *convGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+									   Oid foreigntableid,
+									   ForeignPath *best_path, List *tlist,
+									   List *scan_clauses, Plan *outer_plan);
+extern const ConvTableDef *conv_table_def_for(Oid relid,
+											  const ConvVendorDef **vendor);
+extern char *conv_attr_json_path(Oid relid, AttrNumber attnum,
+								 const char *attname);
+
+/* in pager.c */
+typedef struct ConvPager ConvPager;
+
+extern ConvPager *conv_pager_create(const ConvTableDef *table,
+									const char *fixed_query,
+									TimestampTz since, int page_size);
+extern char *conv_pager_next_request(ConvPager *pager);
+extern bool conv_pager_accept(ConvPager *pager, struct json_object *obj);
+extern void conv_pager_page_done(ConvPager *pager);
+extern char *conv_format_time(TimestampTz t, bool exact);
+
+/* in scan.c */
+extern void convBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *convIterateForeignScan(ForeignScanState *node);
+extern void convReScanForeignScan(ForeignScanState *node);
+extern void convEndForeignScan(ForeignScanState *node);
+extern void convExplainForeignScan(ForeignScanState *node,
+								   struct ExplainState *es);
+
+/* in import.c */
+extern List *conv_import_foreign_schema(ImportForeignSchemaStmt *stmt,
+										Oid serverOid);
+
 /* in option.c */
-extern bool conv_vendor_from_name(const char *name, ConvVendor *vendor);
-extern const char *conv_vendor_name(ConvVendor vendor);
+extern bool conv_host_is_loopback(const char *host);
+extern ConvServer *conv_get_server(Oid serverid, Oid userid);
+extern char *conv_get_server_option(Oid serverid, const char *name);
+extern char *conv_get_table_option(Oid relid, const char *name);
+extern char *conv_get_column_option(Oid relid, AttrNumber attnum,
+									const char *name);
+
+/* in http.c */
+extern bool conv_http_get(const ConvServer *server, const char *path_and_query,
+						  bool missing_ok, StringInfo body,
+						  ConvScanStats *stats);
+extern char *conv_url_encode(const char *value);
+
+/* in decode.c */
+
+/*
+ * Iterates the objects of a JSON response body: the elements of a
+ * top-level array, or a top-level object as the only element.  Elements
+ * are parsed one at a time, so no DOM of a whole page is ever built.  The
+ * object returned by conv_json_iter_next lives until the next call, or
+ * until the memory context that was current at conv_json_iter_init is
+ * reset or deleted (also on error).
+ */
+typedef struct ConvJsonIter ConvJsonIter;
+
+extern ConvJsonIter *conv_json_iter_init(const char *data, size_t len,
+										 const char *what);
+extern struct json_object *conv_json_iter_next(ConvJsonIter *iter);
+
+/* How each attribute of a foreign table is read from a JSON object. */
+typedef struct ConvColumnMap ConvColumnMap;
+
+extern ConvColumnMap *conv_column_map_create(Relation rel,
+											 Bitmapset *attrs_used,
+											 const char *id_field);
+extern void conv_decode_object(ConvColumnMap *map, struct json_object *obj,
+							   Datum *values, bool *nulls);
+extern const char *conv_column_map_path(ConvColumnMap *map, AttrNumber attnum);
+extern struct json_object *conv_json_get_path(struct json_object *obj,
+											  const char *path);
+extern const char *conv_json_scalar_text(struct json_object *obj);
+extern List *conv_json_parse_strings(const char *data, size_t len,
+									 const char *what);
 
 #endif							/* CONV_FDW_H */

@@ -34,6 +34,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
+#include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "pgtime.h"
 
@@ -111,60 +112,7 @@ static const ConvOption conv_options[] = {
 	{"json_path", AttributeRelationId, NULL, false, check_json_path},
 };
 
-/* the values of option "vendor", in the order of enum ConvVendor */
-static const char *const vendor_names[CONV_VENDOR_COUNT] = {
-	"execvision",
-	"voicegain",
-	"siro",
-	"ccai",
-	"cresta",
-};
-
 PG_FUNCTION_INFO_V1(conv_fdw_validator);
-
-/*
- * Look up a vendor by its option value; returns false if there is none.
- */
-bool
-conv_vendor_from_name(const char *name, ConvVendor *vendor)
-{
-	int			i;
-
-	for (i = 0; i < CONV_VENDOR_COUNT; i++)
-	{
-		if (strcmp(name, vendor_names[i]) == 0)
-		{
-			*vendor = (ConvVendor) i;
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Return the option value that names a vendor.
- */
-const char *
-conv_vendor_name(ConvVendor vendor)
-{
-	Assert((int) vendor >= 0 && (int) vendor < CONV_VENDOR_COUNT);
-	return vendor_names[vendor];
-}
-
-/*
- * Return the comma-separated list of vendor names, for hints.
- */
-static char *
-vendor_list(void)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < CONV_VENDOR_COUNT; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", vendor_names[i]);
-	return buf.data;
-}
 
 /*
  * Check option "vendor": one of the vendor names.
@@ -172,21 +120,19 @@ vendor_list(void)
 static bool
 check_vendor(const char *value, OptionProblem *problem)
 {
-	ConvVendor	vendor;
-
-	if (conv_vendor_from_name(value, &vendor))
+	if (conv_find_vendor(value) != NULL)
 		return true;
 
 	problem->detail = "The value is not a vendor conv_fdw knows.";
-	problem->hint = psprintf("Valid vendors are: %s.", vendor_list());
+	problem->hint = psprintf("Valid vendors are: %s.", conv_vendor_names());
 	return false;
 }
 
 /*
  * Is this URL host (as libcurl returns it) a loopback address or name?
  */
-static bool
-host_is_loopback(const char *host)
+bool
+conv_host_is_loopback(const char *host)
 {
 	struct in_addr addr4;
 	struct in6_addr addr6;
@@ -270,7 +216,7 @@ check_base_url(const char *value, OptionProblem *problem)
 	}
 
 	/* requests carry credentials, so they cross a network only encrypted */
-	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host))
+	if (strcmp(scheme, "http") == 0 && !conv_host_is_loopback(host))
 	{
 		problem->detail = "Plain http is allowed only to a loopback host.";
 		problem->hint = "Use https://, or http:// with localhost, 127.0.0.1 or [::1].";
@@ -622,7 +568,7 @@ conv_fdw_validator(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("conv_fdw servers require option \"vendor\""),
 				 errhint("Add OPTIONS (vendor '...') with one of: %s.",
-						 vendor_list())));
+						 conv_vendor_names())));
 
 	/* vendor-specific options are an error with other vendors */
 	foreach(cell, options)
@@ -638,4 +584,123 @@ conv_fdw_validator(PG_FUNCTION_ARGS)
 	}
 
 	PG_RETURN_VOID();
+}
+
+/*
+ * Parse an integer option that the validator has already checked.
+ */
+static int
+option_int(DefElem *def)
+{
+	return (int) strtol(defGetString(def), NULL, 10);
+}
+
+/*
+ * Resolve a server and the user mapping of userid for it into what
+ * requests need, with the defaults of options that are not set.
+ */
+ConvServer *
+conv_get_server(Oid serverid, Oid userid)
+{
+	ForeignServer *fs = GetForeignServer(serverid);
+	UserMapping *um = GetUserMapping(userid, serverid);
+	ConvServer *server = palloc0(sizeof(ConvServer));
+	ListCell   *cell;
+	size_t		len;
+
+	server->serverid = serverid;
+	server->servername = fs->servername;
+	server->timeout_ms = 120000;	/* above the vendors' 60 s queueing */
+	server->connect_timeout_ms = 10000;
+	server->max_retries = 3;
+	foreach(cell, fs->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, cell);
+		const char *name = def->defname;
+
+		if (strcmp(name, "vendor") == 0)
+			server->vendor = conv_find_vendor(defGetString(def));
+		else if (strcmp(name, "base_url") == 0)
+			server->base_url = pstrdup(defGetString(def));
+		else if (strcmp(name, "ca_file") == 0)
+			server->ca_file = defGetString(def);
+		else if (strcmp(name, "timeout_ms") == 0)
+			server->timeout_ms = option_int(def);
+		else if (strcmp(name, "connect_timeout_ms") == 0)
+			server->connect_timeout_ms = option_int(def);
+		else if (strcmp(name, "max_retries") == 0)
+			server->max_retries = option_int(def);
+		else if (strcmp(name, "page_size") == 0)
+			server->page_size = option_int(def);
+	}
+	/* the validator insists on a known vendor, but a later release may not know it */
+	if (server->vendor == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("server \"%s\" names a vendor conv_fdw does not know",
+						fs->servername),
+				 errhint("Valid vendors are: %s.", conv_vendor_names())));
+	if (server->base_url == NULL)
+		server->base_url = pstrdup(server->vendor->default_base_url);
+	len = strlen(server->base_url);
+	while (len > 0 && server->base_url[len - 1] == '/')
+		server->base_url[--len] = '\0';
+
+	foreach(cell, um->options)
+	{
+		DefElem    *def = lfirst_node(DefElem, cell);
+
+		if (strcmp(def->defname, "username") == 0)
+			server->username = defGetString(def);
+		else if (strcmp(def->defname, "password") == 0)
+			server->password = defGetString(def);
+		else if (strcmp(def->defname, "token") == 0)
+			server->token = defGetString(def);
+	}
+	return server;
+}
+
+/*
+ * The value of an option in a list of DefElems, or NULL.
+ */
+static char *
+find_def_value(List *options, const char *name)
+{
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *def = lfirst_node(DefElem, cell);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/*
+ * The value of a foreign server's option, or NULL.
+ */
+char *
+conv_get_server_option(Oid serverid, const char *name)
+{
+	return find_def_value(GetForeignServer(serverid)->options, name);
+}
+
+/*
+ * The value of a foreign table's option, or NULL.
+ */
+char *
+conv_get_table_option(Oid relid, const char *name)
+{
+	return find_def_value(GetForeignTable(relid)->options, name);
+}
+
+/*
+ * The value of a foreign table column's option, or NULL.
+ */
+char *
+conv_get_column_option(Oid relid, AttrNumber attnum, const char *name)
+{
+	return find_def_value(GetForeignColumnOptions(relid, attnum), name);
 }

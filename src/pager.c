@@ -1,0 +1,306 @@
+/*-------------------------------------------------------------------------
+ *
+ * pager.c
+ *		  The next request of a list scan, from the last one and its page,
+ *		  and which objects of a page are new.
+ *
+ * A scan returns every matching object exactly once although the vendors
+ * make that hard:
+ *
+ * - keyset paging (since + last_id) may repeat the last_id object on the
+ *   next page (a known ExecVision bug);
+ * - since-only paging overlaps: the next page starts at the last page's
+ *   time, and the API ignores the seconds of since, so it starts even
+ *   earlier;
+ * - an object modified while the scan pages moves to the end of the order
+ *   and comes again.
+ *
+ * So the pager remembers a 64-bit hash of the identity (id, or the whole
+ * object where the vendor gives no id) of every object it let through, and
+ * lets no identity through twice; and it moves its position (the greatest
+ * paging time and id seen) forward with every page.  A full page that does
+ * not move the position would be requested again forever: that is an
+ * error, not a loop.  The hash set costs about 16 bytes per object.
+ *
+ * src/pager.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "common/hashfn.h"
+#include "datatype/timestamp.h"
+#include "utils/fmgroids.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "conv_fdw.h"
+
+/* A set of identity hashes. */
+typedef struct SeenEntry
+{
+	uint64		hash;
+	char		status;
+} SeenEntry;
+
+#define SH_PREFIX		seen
+#define SH_ELEMENT_TYPE SeenEntry
+#define SH_KEY_TYPE		uint64
+#define SH_KEY			hash
+#define SH_HASH_KEY(tb, key) ((uint32) ((key) ^ ((key) >> 32)))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+struct ConvPager
+{
+	const ConvTableDef *table;
+	char	   *fixed_query;	/* encoded parameters sent every time */
+	TimestampTz since;			/* since of the next request */
+	bool		since_exact;	/* send since with microseconds */
+	int			page_size;		/* 0: the endpoint takes no limit */
+	bool		requested;
+	bool		finished;
+	/* the position: the greatest (paging time, id) let through so far */
+	bool		have_pos;
+	TimestampTz pos_time;
+	char	   *pos_id;
+	/* the page being read */
+	int			page_units;		/* objects, or distinct page units */
+	char	   *page_unit;		/* the last page unit seen */
+	bool		page_advanced;
+	seen_hash  *seen;
+	FmgrInfo	timestamptz_in; /* parses paging times */
+};
+
+/*
+ * Start paging a list endpoint.  fixed_query holds encoded parameters for
+ * every request ("include_transcripts=true", or ""); since is the lower
+ * bound the query gives (ignored when the endpoint takes none).
+ */
+ConvPager *
+conv_pager_create(const ConvTableDef *table, const char *fixed_query,
+				  TimestampTz since, int page_size)
+{
+	ConvPager  *pager = palloc0(sizeof(ConvPager));
+
+	pager->table = table;
+	pager->fixed_query = pstrdup(fixed_query);
+	pager->since = since;
+	pager->page_size = page_size;
+	pager->seen = seen_create(CurrentMemoryContext, 1024, NULL);
+	fmgr_info(F_TIMESTAMPTZ_IN, &pager->timestamptz_in);
+	return pager;
+}
+
+/*
+ * Format t as the ISO 8601 UTC time vendors take: to the minute for a
+ * query's lower bound (the API ignores seconds anyway), to the microsecond
+ * for a position taken from a page.
+ */
+char *
+conv_format_time(TimestampTz t, bool exact)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range for a vendor request")));
+	if (!exact)
+		return psprintf("%04d-%02d-%02dT%02d:%02dZ", tm.tm_year, tm.tm_mon,
+						tm.tm_mday, tm.tm_hour, tm.tm_min);
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+}
+
+/*
+ * The path and query of the next request, or NULL when the scan is done.
+ */
+char *
+conv_pager_next_request(ConvPager *pager)
+{
+	const ConvTableDef *table = pager->table;
+	StringInfoData buf;
+	char		sep = '?';
+
+	if (pager->finished ||
+		(pager->requested && table->paging == CONV_PAGING_NONE))
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, table->list_path);
+	if (pager->fixed_query[0] != '\0')
+	{
+		appendStringInfo(&buf, "%c%s", sep, pager->fixed_query);
+		sep = '&';
+	}
+	if (table->since_param)
+	{
+		appendStringInfo(&buf, "%c%s=%s", sep, table->since_param,
+						 conv_url_encode(conv_format_time(pager->since, pager->since_exact)));
+		sep = '&';
+	}
+	if (table->paging == CONV_PAGING_KEYSET && pager->have_pos)
+		appendStringInfo(&buf, "&last_id=%s", conv_url_encode(pager->pos_id));
+	if (table->limit_param && pager->page_size > 0)
+		appendStringInfo(&buf, "%c%s=%d", sep, table->limit_param, pager->page_size);
+
+	pager->requested = true;
+	pager->page_units = 0;
+	pager->page_unit = NULL;
+	pager->page_advanced = false;
+	return buf.data;
+}
+
+/*
+ * Raise the error for an object the pager cannot place.
+ */
+static void
+report_missing_field(const ConvTableDef *table, const char *field)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("an object of %s from the vendor has no field \"%s\"",
+					table->name, field),
+			 errdetail("conv_fdw pages through %s by that field.", table->name),
+			 errhint("The vendor's response format may have changed.")));
+}
+
+/*
+ * The paging time of an object.  A bare date ("2026-11-18") is midnight
+ * UTC, as the vendor means it, not midnight in the session's time zone.
+ */
+static TimestampTz
+object_time(ConvPager *pager, struct json_object *obj)
+{
+	const ConvTableDef *table = pager->table;
+	const char *text = conv_json_scalar_text(conv_json_get_path(obj, table->cursor_field));
+
+	if ((text == NULL || text[0] == '\0') && table->cursor_fallback)
+		text = conv_json_scalar_text(conv_json_get_path(obj, table->cursor_fallback));
+	if (text == NULL || text[0] == '\0')
+		report_missing_field(table, table->cursor_field);
+	if (strlen(text) == 10)
+		text = psprintf("%sT00:00:00Z", text);
+	return DatumGetTimestampTz(FunctionCall3(&pager->timestamptz_in,
+											 CStringGetDatum(text),
+											 ObjectIdGetDatum(InvalidOid),
+											 Int32GetDatum(-1)));
+}
+
+/*
+ * The identity of an object: its id, or its whole JSON text.
+ */
+static const char *
+object_identity(const ConvTableDef *table, struct json_object *obj)
+{
+	const char *id;
+
+	if (table->id_field == NULL)
+		return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	id = conv_json_scalar_text(conv_json_get_path(obj, table->id_field));
+	if (id == NULL)
+		report_missing_field(table, table->id_field);
+	return id;
+}
+
+/*
+ * Count the object toward the page's size: objects, or distinct units
+ * where the vendor's limit counts something else (score results).
+ */
+static void
+count_page_unit(ConvPager *pager, struct json_object *obj)
+{
+	const char *unit;
+
+	if (pager->table->page_unit_field == NULL)
+	{
+		pager->page_units++;
+		return;
+	}
+	unit = conv_json_scalar_text(conv_json_get_path(obj, pager->table->page_unit_field));
+	if (unit == NULL || pager->page_unit == NULL || strcmp(unit, pager->page_unit) != 0)
+		pager->page_units++;
+	pager->page_unit = unit ? pstrdup(unit) : NULL;
+}
+
+/*
+ * Move the position forward to (t, id) if that is past it.
+ */
+static void
+advance_position(ConvPager *pager, TimestampTz t, const char *id)
+{
+	bool		past;
+
+	if (!pager->have_pos)
+		past = true;
+	else if (t != pager->pos_time)
+		past = t > pager->pos_time;
+	else
+		past = pager->table->paging == CONV_PAGING_KEYSET &&
+			strcmp(id, pager->pos_id) > 0;
+	if (!past)
+		return;
+	pager->have_pos = true;
+	pager->pos_time = t;
+	if (pager->table->paging == CONV_PAGING_KEYSET)
+	{
+		if (pager->pos_id)
+			pfree(pager->pos_id);
+		pager->pos_id = pstrdup(id);
+	}
+	pager->page_advanced = true;
+}
+
+/*
+ * Should this object of the current page be returned?  False for one the
+ * scan already returned.
+ */
+bool
+conv_pager_accept(ConvPager *pager, struct json_object *obj)
+{
+	const char *identity;
+	uint64		hash;
+	bool		found;
+
+	count_page_unit(pager, obj);
+	if (pager->table->paging == CONV_PAGING_NONE)
+		return true;
+	identity = object_identity(pager->table, obj);
+	advance_position(pager, object_time(pager, obj), identity);
+	hash = hash_bytes_extended((const unsigned char *) identity,
+							   (int) strlen(identity), 0);
+	seen_insert(pager->seen, hash, &found);
+	return !found;
+}
+
+/*
+ * The page is read: decide whether there is another one.
+ */
+void
+conv_pager_page_done(ConvPager *pager)
+{
+	const ConvTableDef *table = pager->table;
+
+	if (table->paging == CONV_PAGING_NONE || pager->page_size == 0 ||
+		pager->page_units < pager->page_size)
+	{
+		pager->finished = true;
+		return;
+	}
+	if (!pager->page_advanced)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("paging through %s made no progress", table->name),
+				 errdetail("A full page of %d ended at %s, where the page before it ended.",
+						   pager->page_size, conv_format_time(pager->pos_time, true)),
+				 errhint("More objects share one time than fit in a page; raise the server option page_size (the vendor allows at most %d).",
+						 table->max_page_size)));
+	pager->since = pager->pos_time;
+	pager->since_exact = true;
+}

@@ -1,0 +1,575 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.c
+ *		  Executing a scan of a conv_fdw foreign table: evaluate the request
+ *		  plan's parameters, make the requests, turn objects into rows, and
+ *		  describe it all in EXPLAIN.
+ *
+ * The requests of a scan come from one of three sources: the pager (list
+ * endpoints), a list of keys to look up one by one, or a search whose ids
+ * become such a list.  Each response body lives in a memory context reset
+ * for the next response, and each row's values in one reset for the next
+ * row, so a scan's memory does not grow with the rows it returns.
+ *
+ * src/scan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "utils/formatting.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "conv_fdw.h"
+
+/* The execution state of a scan, in ForeignScanState.fdw_state. */
+typedef struct ConvScanState
+{
+	/* from the plan */
+	const ConvVendorDef *vendor;
+	const ConvTableDef *table;
+	ConvRequestMode mode;
+	int			page_size;
+	char	   *fixed_query;	/* the include parameters, encoded */
+	char	   *search_field;
+	bool		key_is_array;
+	AttrNumber	key_attno;		/* the key column, for key_from_request */
+	List	   *since_states;	/* ExprStates of the since bounds */
+	ExprState  *value_state;	/* the key or search value */
+	ConvColumnMap *map;
+	ConvServer *server;			/* NULL in EXPLAIN without ANALYZE */
+
+	/* memory: per scan (reset by rescan), per response, per row */
+	MemoryContext scan_cxt;
+	MemoryContext page_cxt;
+	MemoryContext row_cxt;
+
+	/* the scan in progress */
+	bool		started;
+	bool		empty;			/* a parameter makes every qual false */
+	ConvRequestMode active_mode;	/* a capped search becomes a list */
+	TimestampTz since;			/* since of a list scan */
+	char	   *search_request; /* the search still to make */
+	ConvPager  *pager;
+	List	   *keys;			/* values left to look up */
+	char	   *current_key;
+	ConvJsonIter *iter;
+	char	   *first_request;	/* for EXPLAIN */
+	ConvScanStats stats;
+} ConvScanState;
+
+/*
+ * Does expr use a value of an outer row (a nestloop parameter), which is
+ * not known before the scan runs?
+ */
+static bool
+uses_exec_param(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXEC)
+		return true;
+	return expression_tree_walker(node, uses_exec_param, context);
+}
+
+/*
+ * The include parameters as an encoded query fragment.
+ */
+static char *
+fixed_query_for(List *includes)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, includes)
+		appendStringInfo(&buf, "%s%s=true", buf.len > 0 ? "&" : "", strVal(lfirst(lc)));
+	return buf.data;
+}
+
+/*
+ * The rows to decode, as pull_varattnos would give them.
+ */
+static Bitmapset *
+attrs_bitmap(List *attrs)
+{
+	Bitmapset  *result = NULL;
+	ListCell   *lc;
+
+	foreach(lc, attrs)
+		result = bms_add_member(result, lfirst_int(lc) - FirstLowInvalidHeapAttributeNumber);
+	return result;
+}
+
+/*
+ * The attnum of the column whose JSON path is the key's, or 0.
+ */
+static AttrNumber
+find_key_attno(Relation rel, const ConvTableDef *table)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+
+	if (!table->key_from_request)
+		return 0;
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped &&
+			strcmp(NameStr(att->attname), table->key_column) == 0)
+			return att->attnum;
+	}
+	return 0;
+}
+
+/*
+ * The greatest of the since bounds, or DT_NOBEGIN when there are none;
+ * sets st->empty when one is NULL (no row can match).
+ */
+static TimestampTz
+eval_since(ConvScanState *st, ExprContext *econtext)
+{
+	TimestampTz since = DT_NOBEGIN;
+	ListCell   *lc;
+
+	foreach(lc, st->since_states)
+	{
+		ExprState  *state = lfirst(lc);
+		bool		isnull;
+		Datum		value = ExecEvalExpr(state, econtext, &isnull);
+		TimestampTz t;
+
+		if (isnull)
+		{
+			st->empty = true;
+			continue;
+		}
+		/* a date column's dates are UTC days, as the vendor means them */
+		if (exprType((Node *) state->expr) == DATEOID)
+			t = (TimestampTz) DatumGetDateADT(value) * USECS_PER_DAY;
+		else
+			t = DatumGetTimestampTz(value);
+		since = Max(since, t);
+	}
+	return since;
+}
+
+/*
+ * The key values to look up, as text, without duplicates or NULLs.
+ */
+static List *
+eval_keys(ConvScanState *st, ExprContext *econtext)
+{
+	bool		isnull;
+	Datum		value = ExecEvalExpr(st->value_state, econtext, &isnull);
+	Oid			type = exprType((Node *) st->value_state->expr);
+	List	   *keys = NIL;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	Oid			outfunc;
+	bool		varlena;
+
+	if (isnull)
+		return NIL;
+	if (!st->key_is_array)
+	{
+		getTypeOutputInfo(type, &outfunc, &varlena);
+		return list_make1(OidOutputFunctionCall(outfunc, value));
+	}
+	type = ARR_ELEMTYPE(DatumGetArrayTypeP(value));
+	get_typlenbyvalalign(type, &elmlen, &elmbyval, &elmalign);
+	deconstruct_array(DatumGetArrayTypeP(value), type, elmlen, elmbyval, elmalign,
+					  &elems, &nulls, &n);
+	getTypeOutputInfo(type, &outfunc, &varlena);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *key;
+		ListCell   *lc;
+		bool		dup = false;
+
+		if (nulls[i])
+			continue;
+		key = OidOutputFunctionCall(outfunc, elems[i]);
+		foreach(lc, keys)
+			dup |= strcmp(lfirst(lc), key) == 0;
+		if (!dup)
+			keys = lappend(keys, key);
+	}
+	return keys;
+}
+
+/*
+ * The search value as the vendor matches it: lowercase.
+ */
+static char *
+eval_search_value(ConvScanState *st, ExprContext *econtext)
+{
+	bool		isnull;
+	Datum		value = ExecEvalExpr(st->value_state, econtext, &isnull);
+	char	   *str;
+
+	if (isnull)
+		return NULL;
+	str = TextDatumGetCString(value);
+	return str_tolower(str, strlen(str), DEFAULT_COLLATION_OID);
+}
+
+/*
+ * "GET /api/ev/2/<path>" for messages and EXPLAIN.
+ */
+static char *
+describe_request(ConvScanState *st, const char *path)
+{
+	return psprintf("GET %s%s", st->vendor->api_prefix, path);
+}
+
+/*
+ * The path of the lookup of one key.
+ */
+static char *
+lookup_path(ConvScanState *st, const char *key)
+{
+	return psprintf("%s%s", st->table->lookup_path, conv_url_encode(key));
+}
+
+/*
+ * The since of a list scan: the query's lower bound, or the vendor's
+ * "everything" when the query has none and the endpoint insists on one.
+ */
+static TimestampTz
+list_since(ConvScanState *st, TimestampTz bound)
+{
+	if (bound != DT_NOBEGIN || st->table->since_default == NULL)
+		return bound;
+	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+												   CStringGetDatum(st->table->since_default),
+												   ObjectIdGetDatum(InvalidOid),
+												   Int32GetDatum(-1)));
+}
+
+/*
+ * Start paging the list endpoint; returns its first request's path.
+ */
+static char *
+start_list(ConvScanState *st)
+{
+	ConvPager  *probe;
+
+	st->active_mode = CONV_MODE_LIST;
+	st->pager = conv_pager_create(st->table, st->fixed_query, st->since, st->page_size);
+	/* a throw-away pager tells the first request without using it up */
+	probe = conv_pager_create(st->table, st->fixed_query, st->since, st->page_size);
+	return conv_pager_next_request(probe);
+}
+
+/*
+ * Evaluate the plan's parameters and set up the scan's first request.  No
+ * request is made here, so EXPLAIN can show what the scan would ask.
+ */
+static void
+start_scan(ForeignScanState *node)
+{
+	ConvScanState *st = node->fdw_state;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+	char	   *search;
+
+	st->started = true;
+	st->since = list_since(st, eval_since(st, econtext));
+	st->active_mode = st->mode;
+	if (st->mode == CONV_MODE_LOOKUP)
+	{
+		st->keys = eval_keys(st, econtext);
+		st->empty |= st->keys == NIL;
+		st->first_request = st->keys == NIL ? "none: no key to look up" :
+			psprintf("%s%s", describe_request(st, lookup_path(st, linitial(st->keys))),
+					 list_length(st->keys) > 1 ?
+					 psprintf(" and %d more lookups", list_length(st->keys) - 1) : "");
+	}
+	else if (st->mode == CONV_MODE_SEARCH)
+	{
+		search = eval_search_value(st, econtext);
+		st->empty |= search == NULL;
+		if (search)
+			st->search_request = psprintf("%s?%s=%s", st->table->search_path,
+										  st->search_field, conv_url_encode(search));
+		st->first_request = search == NULL ? "none: the value searched for is NULL" :
+			psprintf("%s, then GET %s%s{id} per id found",
+					 describe_request(st, st->search_request),
+					 st->vendor->api_prefix, st->table->lookup_path);
+	}
+	else
+		st->first_request = describe_request(st, start_list(st));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * BeginForeignScan: set up the scan from its request plan.
+ */
+void
+convBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	Relation	rel = node->ss.ss_currentRelation;
+	ConvScanState *st = palloc0(sizeof(ConvScanState));
+	List	   *priv = plan->fdw_private;
+	int			nsince = intVal(list_nth(priv, CONV_PRIV_NSINCE));
+	RangeTblEntry *rte;
+
+	node->fdw_state = st;
+	st->table = conv_table_def_for(RelationGetRelid(rel), &st->vendor);
+	st->mode = intVal(list_nth(priv, CONV_PRIV_MODE));
+	st->page_size = intVal(list_nth(priv, CONV_PRIV_PAGE_SIZE));
+	st->fixed_query = fixed_query_for(list_nth(priv, CONV_PRIV_INCLUDES));
+	st->search_field = strVal(list_nth(priv, CONV_PRIV_SEARCH_FIELD));
+	st->key_is_array = boolVal(list_nth(priv, CONV_PRIV_KEY_IS_ARRAY));
+	st->key_attno = find_key_attno(rel, st->table);
+	st->since_states = ExecInitExprList(list_truncate(list_copy(plan->fdw_exprs), nsince),
+										(PlanState *) node);
+	if (list_length(plan->fdw_exprs) > nsince)
+		st->value_state = ExecInitExpr(llast(plan->fdw_exprs), (PlanState *) node);
+	st->map = conv_column_map_create(rel, attrs_bitmap(list_nth(priv, CONV_PRIV_ATTRS)),
+									 st->table->id_field);
+	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw scan",
+										 ALLOCSET_DEFAULT_SIZES);
+	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw response",
+										 ALLOCSET_DEFAULT_SIZES);
+	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw row",
+										ALLOCSET_SMALL_SIZES);
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+	{
+		/* EXPLAIN shows the request it would make, but makes none */
+		if (!uses_exec_param((Node *) plan->fdw_exprs, NULL))
+			start_scan(node);
+		return;
+	}
+	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
+	st->server = conv_get_server(plan->fs_server,
+								 OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId());
+}
+
+/*
+ * Make the search request: its ids become the keys to look up, unless it
+ * returned as many as the vendor ever returns, in which case more may
+ * match and the scan reads the list instead (the quals are rechecked
+ * locally either way, so both give the exact answer).
+ */
+static void
+run_search(ConvScanState *st)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+	StringInfoData body;
+	List	   *ids;
+
+	initStringInfo(&body);
+	(void) conv_http_get(st->server, st->search_request, false, &body, &st->stats);
+	ids = conv_json_parse_strings(body.data, body.len,
+								  describe_request(st, st->search_request));
+	st->search_request = NULL;
+	if (list_length(ids) >= st->table->search_cap)
+	{
+		ereport(DEBUG1,
+				(errmsg_internal("conv_fdw: the search returned %d ids, the vendor's cap; reading the list instead",
+								 list_length(ids))));
+		(void) start_list(st);
+	}
+	else
+	{
+		st->active_mode = CONV_MODE_LOOKUP;
+		st->keys = ids;
+	}
+	pfree(body.data);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The path of the scan's next request, or NULL when there is none.
+ */
+static char *
+next_request(ConvScanState *st)
+{
+	if (st->empty)
+		return NULL;
+	if (st->active_mode == CONV_MODE_SEARCH)
+		run_search(st);
+	if (st->active_mode == CONV_MODE_LIST)
+		return conv_pager_next_request(st->pager);
+	if (st->keys == NIL)
+		return NULL;
+	st->current_key = linitial(st->keys);
+	st->keys = list_delete_first(st->keys);
+	return lookup_path(st, st->current_key);
+}
+
+/*
+ * Make requests until one returns a body (a lookup may find nothing), and
+ * start iterating its objects.  False when the scan has no more requests.
+ */
+static bool
+fetch_response(ConvScanState *st)
+{
+	for (;;)
+	{
+		char	   *path;
+		MemoryContext old;
+		StringInfoData body;
+		bool		found;
+
+		old = MemoryContextSwitchTo(st->scan_cxt);
+		path = next_request(st);
+		MemoryContextSwitchTo(old);
+		if (path == NULL)
+			return false;
+
+		MemoryContextReset(st->page_cxt);
+		old = MemoryContextSwitchTo(st->page_cxt);
+		initStringInfo(&body);
+		found = conv_http_get(st->server, path, st->active_mode == CONV_MODE_LOOKUP,
+							  &body, &st->stats);
+		if (found)
+			st->iter = conv_json_iter_init(body.data, body.len, describe_request(st, path));
+		MemoryContextSwitchTo(old);
+		if (found)
+			return true;
+	}
+}
+
+/*
+ * Fill the key column from the value looked up, for endpoints whose
+ * objects do not carry their key.
+ */
+static void
+fill_key(ConvScanState *st, TupleTableSlot *slot)
+{
+	Form_pg_attribute att;
+	Oid			infunc;
+	Oid			ioparam;
+
+	if (st->key_attno == 0 || st->current_key == NULL)
+		return;
+	att = TupleDescAttr(slot->tts_tupleDescriptor, st->key_attno - 1);
+	getTypeInputInfo(att->atttypid, &infunc, &ioparam);
+	slot->tts_values[st->key_attno - 1] =
+		OidInputFunctionCall(infunc, st->current_key, ioparam, att->atttypmod);
+	slot->tts_isnull[st->key_attno - 1] = false;
+}
+
+/*
+ * IterateForeignScan: the next row, fetching pages as they are needed.
+ */
+TupleTableSlot *
+convIterateForeignScan(ForeignScanState *node)
+{
+	ConvScanState *st = node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	ExecClearTuple(slot);
+	if (!st->started)
+		start_scan(node);
+	MemoryContextReset(st->row_cxt);
+	for (;;)
+	{
+		struct json_object *obj = st->iter ? conv_json_iter_next(st->iter) : NULL;
+		MemoryContext old;
+
+		if (obj == NULL)
+		{
+			if (st->iter && st->pager && st->active_mode == CONV_MODE_LIST)
+				conv_pager_page_done(st->pager);
+			st->iter = NULL;
+			if (!fetch_response(st))
+				return slot;
+			continue;
+		}
+		st->stats.rows_fetched++;
+		if (st->active_mode == CONV_MODE_LIST && !conv_pager_accept(st->pager, obj))
+			continue;
+		old = MemoryContextSwitchTo(st->row_cxt);
+		conv_decode_object(st->map, obj, slot->tts_values, slot->tts_isnull);
+		fill_key(st, slot);
+		MemoryContextSwitchTo(old);
+		return ExecStoreVirtualTuple(slot);
+	}
+}
+
+/*
+ * ReScanForeignScan: start over, with parameters evaluated anew.
+ */
+void
+convReScanForeignScan(ForeignScanState *node)
+{
+	ConvScanState *st = node->fdw_state;
+
+	st->started = false;
+	st->empty = false;
+	st->iter = NULL;
+	st->pager = NULL;
+	st->keys = NIL;
+	st->current_key = NULL;
+	st->search_request = NULL;
+	MemoryContextReset(st->page_cxt);
+	MemoryContextReset(st->scan_cxt);
+}
+
+/*
+ * EndForeignScan: nothing to do; the scan's memory goes with the query's,
+ * and with it (through reset callbacks) whatever json-c allocated.
+ */
+void
+convEndForeignScan(ForeignScanState *node)
+{
+}
+
+/*
+ * ExplainForeignScan: the request the scan makes (VERBOSE) and what it did
+ * (ANALYZE).  Never shows credentials: they are not part of requests'
+ * paths.
+ */
+void
+convExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ConvScanState *st = node->fdw_state;
+	ConvScanStats *stats = &st->stats;
+
+	if (es->verbose)
+		ExplainPropertyText("Remote request",
+							st->first_request ? st->first_request :
+							psprintf("GET %s%s{%s} per outer row", st->vendor->api_prefix,
+									 st->table->lookup_path ? st->table->lookup_path : "",
+									 st->table->key_column ? st->table->key_column : "key"),
+							es);
+	if (!es->analyze)
+		return;
+	if (es->format == EXPLAIN_FORMAT_TEXT)
+	{
+		appendStringInfoSpaces(es->str, es->indent * 2);
+		appendStringInfo(es->str, "Requests: " INT64_FORMAT "  Pages: " INT64_FORMAT
+						 "  Rows fetched: " INT64_FORMAT "  Rate-limit wait: %.0f ms\n",
+						 stats->requests, stats->pages, stats->rows_fetched,
+						 stats->rate_wait_ms);
+		return;
+	}
+	ExplainPropertyInteger("Requests", NULL, stats->requests, es);
+	ExplainPropertyInteger("Pages", NULL, stats->pages, es);
+	ExplainPropertyInteger("Rows Fetched", NULL, stats->rows_fetched, es);
+	ExplainPropertyFloat("Rate-limit Wait", "ms", stats->rate_wait_ms, 0, es);
+}

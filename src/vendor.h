@@ -1,0 +1,132 @@
+/*-------------------------------------------------------------------------
+ *
+ * vendor.h
+ *		  The vendor interface of conv_fdw: what a vendor file describes.
+ *
+ * A vendor plugs in as descriptors: its API prefix, authentication and rate
+ * defaults, and for each endpoint a table description (columns and the
+ * JSON fields they come from, the paging kind, which quals can be pushed
+ * and the request parameters they become).  The core (planner, pager,
+ * HTTP, decoder, IMPORT FOREIGN SCHEMA) reads only these descriptors; it
+ * names no vendor.
+ *
+ * src/vendor.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CONV_VENDOR_H
+#define CONV_VENDOR_H
+
+/* How requests authenticate, from the user mapping's options. */
+typedef enum ConvAuthKind
+{
+	CONV_AUTH_BASIC,			/* username and password, HTTP Basic */
+	CONV_AUTH_BEARER			/* token, Authorization: Bearer */
+} ConvAuthKind;
+
+/*
+ * How an endpoint pages.  The pager (pager.c) derives each next request
+ * from the last one and the page it returned.
+ */
+typedef enum ConvPagingKind
+{
+	CONV_PAGING_NONE,			/* one response holds every object */
+	CONV_PAGING_KEYSET,			/* since + last_id of the page's last object */
+	CONV_PAGING_SINCE			/* since = cursor of the page's last object;
+								 * consecutive pages overlap */
+} ConvPagingKind;
+
+/* What a pushed qual becomes in the request. */
+typedef enum ConvPushKind
+{
+	CONV_PUSH_SINCE,			/* col >= v, col > v: the lower bound "since" */
+	CONV_PUSH_LOOKUP,			/* key = v, key = ANY(a), key IN (...): one
+								 * GET <lookup_path><v> per value */
+	CONV_PUSH_SEARCH			/* jsonb_col->>'f' = v, or a column whose
+								 * json_path is jsonb_col.f: the search
+								 * endpoint, then lookups of its ids */
+} ConvPushKind;
+
+/* A column of an endpoint's table, as IMPORT FOREIGN SCHEMA creates it. */
+typedef struct ConvColumnDef
+{
+	const char *name;			/* snake_case column name */
+	Oid			type;			/* TEXTOID, TIMESTAMPTZOID, INT8OID, ... */
+	const char *json_path;		/* NULL: the camelCase of name */
+	const char *include_param;	/* the field comes back only when this
+								 * request parameter is "true" */
+} ConvColumnDef;
+
+/* A kind of qual an endpoint can turn into request parameters. */
+typedef struct ConvPushable
+{
+	const char *column;			/* the column (for SEARCH: the jsonb column
+								 * whose fields are searchable) */
+	ConvPushKind kind;
+} ConvPushable;
+
+/*
+ * An endpoint, which IMPORT FOREIGN SCHEMA makes a foreign table of.  Its
+ * "endpoint" is the value of the foreign table option of that name.
+ */
+typedef struct ConvTableDef
+{
+	const char *name;			/* default table name: "calls" */
+	const char *endpoint;		/* table option "endpoint": "calls" */
+	const char *list_path;		/* list request path below the API prefix,
+								 * NULL when only lookups exist */
+	const char *lookup_path;	/* lookup path prefix ("call/"): the key
+								 * value, URL-encoded, follows it */
+	const char *key_column;		/* column whose equality becomes lookups */
+	bool		key_from_request;	/* the response lacks the key: the key
+									 * column is the value asked for */
+	ConvPagingKind paging;
+	const char *since_param;	/* "since", when the list takes one */
+	const char *since_default;	/* sent when the query has no lower bound
+								 * and the vendor requires one */
+	const char *cursor_field;	/* JSON field of an object's paging time */
+	const char *cursor_fallback;	/* used when cursor_field is absent */
+	const char *id_field;		/* JSON field: last_id, and the identity
+								 * of an object; NULL: the whole object */
+	const char *limit_param;	/* "limit", or NULL */
+	int			default_page_size;
+	int			max_page_size;	/* the vendor's maximum limit */
+	int			include_page_size;	/* page size when an include_param is
+									 * on (objects get large), 0: same */
+	const char *page_unit_field;	/* limit counts distinct values of this
+									 * field, not objects; NULL: objects */
+	const char *search_path;	/* "calls/search" for CONV_PUSH_SEARCH */
+	int			search_cap;		/* the search returns at most this many
+								 * ids; reaching it means "maybe more" */
+	const ConvColumnDef *columns;
+	int			ncolumns;
+	const ConvPushable *pushables;
+	int			npushables;
+} ConvTableDef;
+
+/* A vendor: the value of server option "vendor". */
+typedef struct ConvVendorDef
+{
+	const char *name;			/* "execvision": also IMPORT's remote schema */
+	const char *default_base_url;
+	const char *api_prefix;		/* "/api/ev/2/": between base_url and paths */
+	ConvAuthKind auth;
+	const char *default_rate_limit;	/* see the contract, section 5 */
+	const char *default_rate_timezone;
+	const ConvTableDef *tables;
+	int			ntables;
+} ConvVendorDef;
+
+/* in vendor.c: the registry */
+extern const ConvVendorDef *conv_find_vendor(const char *name);
+extern char *conv_vendor_names(void);
+extern const ConvTableDef *conv_find_table_def(const ConvVendorDef *vendor,
+											   const char *endpoint);
+extern const ConvColumnDef *conv_find_column_def(const ConvTableDef *table,
+												 const char *json_path);
+extern char *conv_default_json_path(const char *column_name);
+
+/* the vendors, one file each */
+extern const ConvVendorDef conv_execvision_vendor;
+
+#endif							/* CONV_VENDOR_H */
