@@ -1,14 +1,61 @@
 -- demo/queries.sql: what an analyst sees.
 -- scripts/demo.sh runs it with psql -e after demo/setup.sql.
 \set QUIET on
-\pset expanded on
+\pset footer off
 \set QUIET off
 
-\echo '== the foreign data wrapper (\\dew+)'
-\dew+
+\echo '== the foreign tables IMPORT FOREIGN SCHEMA created'
+\det ev.*
 
-\echo '== the server (\\des+)'
-\des+
+\echo '== calls per direction over the last 7 days (call_time >= ... becomes since=...)'
+SELECT direction, count(*) AS calls,
+       round(avg(duration) / 60, 1) AS avg_minutes
+  FROM ev.calls
+ WHERE call_time >= now() - interval '7 days'
+ GROUP BY direction
+ ORDER BY calls DESC;
 
--- IMPORT FOREIGN SCHEMA and queries of the vendor tables come here when
--- conv_fdw can scan them.
+\echo '== the request behind it, and what it cost'
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM ev.calls WHERE call_time >= now() - interval '7 days';
+
+\echo '== talk ratio by team over the last 14 days (calls joined with users and teams)'
+SELECT t.name AS team, count(*) AS calls,
+       round(avg((c.stats->>'talkRatio')::numeric), 2) AS talk_ratio
+  FROM ev.calls c
+  JOIN ev.users u ON u.user_id = c.caller_id
+  JOIN ev.teams t ON t.id = u.team_id
+ WHERE c.modified >= now() - interval '14 days' AND c.state = 'COMPLETE'
+ GROUP BY t.name
+ ORDER BY talk_ratio DESC
+ LIMIT 8;
+
+\echo '== calls by CRM segment over the last 7 days (a join with the local CRM on a metadata field)'
+SELECT a.segment, count(*) AS calls, count(DISTINCT a.account_id) AS accounts,
+       sum(a.arr) / count(*) AS arr_per_call
+  FROM ev.calls c
+  JOIN crm_accounts a ON a.account_id = c.metadata->>'crm_account_id'
+ WHERE c.call_time >= now() - interval '7 days'
+ GROUP BY a.segment
+ ORDER BY calls DESC;
+
+\echo '== one company''s calls: a metadata search, then one lookup per call found'
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, call_time FROM ev.calls WHERE metadata->>'opportunity_id' = '006AbC';
+SELECT id, call_time, direction, metadata->>'opportunity_price_point' AS price
+  FROM ev.calls
+ WHERE metadata->>'opportunity_id' =
+       (SELECT metadata->>'opportunity_id' FROM ev.calls
+         WHERE metadata ? 'opportunity_id' LIMIT 1)
+ ORDER BY call_time
+ LIMIT 5;
+
+\echo '== a materialized view for the weekly report, and its refresh'
+CREATE MATERIALIZED VIEW daily_calls AS
+SELECT date_trunc('day', call_time)::date AS day, direction, count(*) AS calls
+  FROM ev.calls
+ WHERE call_time >= now() - interval '30 days'
+ GROUP BY 1, 2;
+SELECT day, sum(calls) AS calls FROM daily_calls GROUP BY day ORDER BY day DESC LIMIT 5;
+REFRESH MATERIALIZED VIEW daily_calls;
+SELECT count(*) AS rows_after_refresh FROM daily_calls;

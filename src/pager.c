@@ -59,6 +59,8 @@ typedef struct SeenEntry
 struct ConvPager
 {
 	const ConvTableDef *table;
+	MemoryContext cxt;			/* where the pager's own state lives: rows
+								 * are read in shorter-lived contexts */
 	char	   *fixed_query;	/* encoded parameters sent every time */
 	TimestampTz since;			/* since of the next request */
 	bool		since_exact;	/* send since with microseconds */
@@ -89,6 +91,7 @@ conv_pager_create(const ConvTableDef *table, const char *fixed_query,
 	ConvPager  *pager = palloc0(sizeof(ConvPager));
 
 	pager->table = table;
+	pager->cxt = CurrentMemoryContext;
 	pager->fixed_query = pstrdup(fixed_query);
 	pager->since = since;
 	pager->page_size = page_size;
@@ -152,6 +155,8 @@ conv_pager_next_request(ConvPager *pager)
 
 	pager->requested = true;
 	pager->page_units = 0;
+	if (pager->page_unit)
+		pfree(pager->page_unit);
 	pager->page_unit = NULL;
 	pager->page_advanced = false;
 	return buf.data;
@@ -226,7 +231,9 @@ count_page_unit(ConvPager *pager, struct json_object *obj)
 	unit = conv_json_scalar_text(conv_json_get_path(obj, pager->table->page_unit_field));
 	if (unit == NULL || pager->page_unit == NULL || strcmp(unit, pager->page_unit) != 0)
 		pager->page_units++;
-	pager->page_unit = unit ? pstrdup(unit) : NULL;
+	if (pager->page_unit)
+		pfree(pager->page_unit);
+	pager->page_unit = unit ? MemoryContextStrdup(pager->cxt, unit) : NULL;
 }
 
 /*
@@ -252,7 +259,7 @@ advance_position(ConvPager *pager, TimestampTz t, const char *id)
 	{
 		if (pager->pos_id)
 			pfree(pager->pos_id);
-		pager->pos_id = pstrdup(id);
+		pager->pos_id = MemoryContextStrdup(pager->cxt, id);
 	}
 	pager->page_advanced = true;
 }
