@@ -9,7 +9,7 @@
 
 \echo '== calls per direction over the last 7 days (call_time >= ... becomes since=...)'
 SELECT direction, count(*) AS calls,
-       round(avg(duration) / 60, 1) AS avg_minutes
+       round((avg(duration) / 60)::numeric, 1) AS avg_minutes
   FROM ev.calls
  WHERE call_time >= now() - interval '7 days'
  GROUP BY direction
