@@ -40,6 +40,7 @@ admin_clock(SimRequest *req, SimResponse *resp)
 		SimTime		t;
 
 		if (root == NULL || !json_object_object_get_ex(root, "now", &now) ||
+			!json_object_is_type(now, json_type_string) ||
 			!parse_time(json_object_get_string(now), &t))
 		{
 			json_object_put(root);
@@ -84,18 +85,28 @@ static void
 admin_config(SimRequest *req, SimResponse *resp)
 {
 	struct json_object *root = json_tokener_parse(req->body);
-	struct json_object *v;
+	struct json_object *limits = NULL;
+	struct json_object *timeout = NULL;
 	bool		first = true;
 
-	if (root == NULL)
+	if (!json_object_is_type(root, json_type_object) ||
+		(json_object_object_get_ex(root, "rate_limits", &limits) &&
+		 !json_object_is_type(limits, json_type_boolean)) ||
+		(json_object_object_get_ex(root, "queue_timeout_s", &timeout) &&
+		 ((!json_object_is_type(timeout, json_type_int) &&
+		   !json_object_is_type(timeout, json_type_double)) ||
+		  json_object_get_double(timeout) < 0 || json_object_get_double(timeout) > 86400)))
 	{
-		resp_error(resp, 400, "Bad Request", "body is not JSON");
+		json_object_put(root);
+		resp_error(resp, 400, "Bad Request",
+				   "expected {\"rate_limits\": <boolean>, \"queue_timeout_s\": <0 to 86400 seconds>}");
 		return;
 	}
-	if (json_object_object_get_ex(root, "rate_limits", &v))
-		sim_config.rate_limits = json_object_get_boolean(v);
-	if (json_object_object_get_ex(root, "queue_timeout_s", &v))
-		sim_config.queue_timeout_s = json_object_get_double(v);
+	/* nothing is changed unless all of it is valid */
+	if (limits)
+		sim_config.rate_limits = json_object_get_boolean(limits);
+	if (timeout)
+		sim_config.queue_timeout_s = json_object_get_double(timeout);
 	json_object_put(root);
 	buf_putc(&resp->body, '{');
 	json_kbool(&resp->body, &first, "rate_limits", sim_config.rate_limits);
@@ -118,6 +129,18 @@ static const AdminRoute admin_routes[] = {
 	{"config", "POST", admin_config},
 };
 
+/* Is method one of the space-separated words of methods? */
+static bool
+method_allowed(const char *methods, const char *method)
+{
+	size_t		n = strlen(method);
+
+	for (const char *p = methods; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strncmp(p, method, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 /* Route /_admin/<path> to a core route or to a vendor's admin handler. */
 void
 admin_dispatch(SimRequest *req, const char *path, SimResponse *resp)
@@ -126,7 +149,7 @@ admin_dispatch(SimRequest *req, const char *path, SimResponse *resp)
 	{
 		if (strcmp(path, admin_routes[i].path) != 0)
 			continue;
-		if (strstr(admin_routes[i].methods, req->method) == NULL)
+		if (!method_allowed(admin_routes[i].methods, req->method))
 			resp_error(resp, 405, "Method Not Allowed", "%s /_admin/%s",
 					   req->method, path);
 		else

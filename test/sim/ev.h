@@ -199,10 +199,12 @@ extern const int ev_ntopics;
 extern void ev_generate(void);
 extern EvCall *ev_find_call(const char *id);
 extern EvCall *ev_add_call(SimTime now);
+extern void ev_reindex_calls(void);
 extern void ev_touch_call(EvCall *c, SimTime now);
 extern void ev_delete_call(EvCall *c, SimTime now);
 extern void ev_set_meta(EvCall *c, const char *key, const char *text, EvMetaType type);
 extern const char *ev_arena_strdup(const char *s);
+extern void ev_account_id(int company, char out[24]);
 
 #define EV_DEFAULT_LIMIT 100
 #define EV_MAX_LIMIT 1000

@@ -3,7 +3,7 @@
  *		Changing ExecVision data while the simulator runs, below
  *		/_admin/execvision/:
  *
- *		POST   calls             {"count": n, "metadata": {...}}  add calls
+ *		POST   calls             {"count": n, "metadata": {...}, "state": "..."}
  *		GET    calls             every live call: id, modified, state
  *		GET    deleted           every deleted call: id, deletedAt
  *		POST   calls/{id}/modify {"metadata": {...}, "state": "..."}
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Apply {"key": value, ...} to a call's metadata. */
+/* Apply {"key": value, ...} (checked by change_valid) to a call's metadata. */
 static void
 apply_metadata(EvCall *c, struct json_object *meta)
 {
@@ -46,20 +46,55 @@ apply_metadata(EvCall *c, struct json_object *meta)
 	}
 }
 
-/* Apply {"state": "COMPLETE"|...}; false if the state is unknown. */
-static bool
-apply_state(EvCall *c, struct json_object *state)
+/* Index of the state named by a JSON string, or -1. */
+static int
+state_index(struct json_object *state)
 {
+	if (!json_object_is_type(state, json_type_string))
+		return -1;
 	for (int i = 0; i < ev_nstates; i++)
 		if (strcmp(json_object_get_string(state), ev_states[i]) == 0)
-		{
-			c->state = (uint8_t) i;
-			return true;
-		}
-	return false;
+			return i;
+	return -1;
 }
 
-/* Write {"id": ..., "modified": ...} for a changed call. */
+/*
+ * Check the "metadata" (an object of scalars, as CRM custom fields are) and
+ * "state" members of a change before anything is changed; answer 400 and
+ * return false when they are invalid.
+ */
+static bool
+change_valid(struct json_object *body, SimResponse *resp)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(body, "state", &v) && state_index(v) < 0)
+	{
+		resp_error(resp, 400, "Bad Request", "unknown state %s",
+				   json_object_to_json_string(v));
+		return false;
+	}
+	if (!json_object_object_get_ex(body, "metadata", &v))
+		return true;
+	if (!json_object_is_type(v, json_type_object))
+	{
+		resp_error(resp, 400, "Bad Request", "metadata must be a JSON object");
+		return false;
+	}
+	json_object_object_foreach(v, key, val)
+	{
+		if (json_object_is_type(val, json_type_object) ||
+			json_object_is_type(val, json_type_array))
+		{
+			resp_error(resp, 400, "Bad Request",
+					   "metadata field \"%s\" must be a string, number, boolean or null", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Write {"id": ..., "modified": ...} (and "deletedAt") for a changed call. */
 static void
 write_change(StrBuf *b, bool *first, const EvCall *c)
 {
@@ -69,32 +104,48 @@ write_change(StrBuf *b, bool *first, const EvCall *c)
 	buf_putc(b, '{');
 	json_kstr(b, &f, "id", c->id);
 	json_ktime(b, &f, "modified", c->modified, 6);
+	if (c->deleted)
+		json_ktime(b, &f, "deletedAt", c->deleted_at, 6);
 	buf_putc(b, '}');
 }
 
-/* POST calls: add "count" new calls, all modified now. */
+/* POST calls: add "count" new calls, all modified now (with state and metadata). */
 static void
 admin_add(struct json_object *body, SimResponse *resp)
 {
 	struct json_object *v;
-	int			count = json_object_object_get_ex(body, "count", &v) ? json_object_get_int(v) : 1;
+	struct json_object *meta = NULL;
+	struct json_object *state = NULL;
+	int			count = 1;
+	int			first_new = ev.ncalls;
 	bool		first = true;
 	SimTime		now = sim_now();
 
+	if (json_object_object_get_ex(body, "count", &v))
+		count = json_object_is_type(v, json_type_int) ? json_object_get_int(v) : 0;
 	if (count < 1 || count > 100000)
 	{
-		resp_error(resp, 400, "Bad Request", "count must be between 1 and 100000");
+		resp_error(resp, 400, "Bad Request", "count must be an integer between 1 and 100000");
 		return;
 	}
-	buf_putc(&resp->body, '[');
+	if (!change_valid(body, resp))
+		return;
+	json_object_object_get_ex(body, "metadata", &meta);
+	json_object_object_get_ex(body, "state", &state);
 	for (int i = 0; i < count; i++)
 	{
 		EvCall	   *c = ev_add_call(now);
 
-		if (json_object_object_get_ex(body, "metadata", &v))
-			apply_metadata(c, v);
-		write_change(&resp->body, &first, c);
+		if (state)
+			c->state = (uint8_t) state_index(state);
+		if (meta)
+			apply_metadata(c, meta);
 	}
+	/* one re-sort for the lot: a large count stays fast */
+	ev_reindex_calls();
+	buf_putc(&resp->body, '[');
+	for (int i = first_new; i < ev.ncalls; i++)
+		write_change(&resp->body, &first, ev.calls[i]);
 	buf_putc(&resp->body, ']');
 }
 
@@ -105,11 +156,10 @@ admin_modify(EvCall *c, struct json_object *body, SimResponse *resp)
 	struct json_object *v;
 	bool		first = true;
 
-	if (json_object_object_get_ex(body, "state", &v) && !apply_state(c, v))
-	{
-		resp_error(resp, 400, "Bad Request", "unknown state \"%s\"", json_object_get_string(v));
+	if (!change_valid(body, resp))
 		return;
-	}
+	if (json_object_object_get_ex(body, "state", &v))
+		c->state = (uint8_t) state_index(v);
 	if (json_object_object_get_ex(body, "metadata", &v))
 		apply_metadata(c, v);
 	ev_touch_call(c, sim_now());
@@ -145,13 +195,25 @@ admin_list(SimResponse *resp, bool deleted)
 static void
 admin_config(struct json_object *body, SimResponse *resp)
 {
-	struct json_object *v;
+	struct json_object *rate = NULL;
+	struct json_object *allow = NULL;
 	bool		first = true;
 
-	if (json_object_object_get_ex(body, "repeat_last_id_rate", &v))
-		ev_repeat_rate = json_object_get_double(v);
-	if (json_object_object_get_ex(body, "allow_delete", &v))
-		ev_allow_delete = json_object_get_boolean(v);
+	if ((json_object_object_get_ex(body, "repeat_last_id_rate", &rate) &&
+		 ((!json_object_is_type(rate, json_type_double) &&
+		   !json_object_is_type(rate, json_type_int)) ||
+		  json_object_get_double(rate) < 0 || json_object_get_double(rate) > 1)) ||
+		(json_object_object_get_ex(body, "allow_delete", &allow) &&
+		 !json_object_is_type(allow, json_type_boolean)))
+	{
+		resp_error(resp, 400, "Bad Request",
+				   "expected {\"repeat_last_id_rate\": <0 to 1>, \"allow_delete\": <boolean>}");
+		return;
+	}
+	if (rate)
+		ev_repeat_rate = json_object_get_double(rate);
+	if (allow)
+		ev_allow_delete = json_object_get_boolean(allow);
 	buf_putc(&resp->body, '{');
 	json_knum(&resp->body, &first, "repeat_last_id_rate", ev_repeat_rate);
 	json_kbool(&resp->body, &first, "allow_delete", ev_allow_delete);

@@ -131,6 +131,16 @@ ev_write_transcript(StrBuf *b, const EvCall *c)
 	buf_putc(b, ']');
 }
 
+/*
+ * Was the customer (speaker 1) of c matched to a CRM contact? Those who
+ * were not are UNKNOWN speakers wherever a speaker type is shown.
+ */
+static bool
+customer_known(const EvCall *c)
+{
+	return c->index % 7 != 0;
+}
+
 /* Write one speaker of the simplified transcript. */
 static void
 write_speaker(StrBuf *b, bool *first, int number, const EvUser *u,
@@ -156,13 +166,12 @@ ev_write_simple_transcript(StrBuf *b, const EvCall *c)
 	EvTranscript tx;
 	EvSentence	s;
 	bool		first = true;
-	bool		known_customer = c->index % 7 != 0;
 
 	buf_puts(b, "{\"speakers\":[");
 	if (c->state == EV_STATE_COMPLETE)
 	{
 		write_speaker(b, &first, 0, u, u->first, u->last, "INTERNAL");
-		if (known_customer)
+		if (customer_known(c))
 			write_speaker(b, &first, 1, NULL, corpus_first_names[c->index % corpus_nfirst_names],
 						  corpus_last_names[(c->index / 3) % corpus_nlast_names], "EXTERNAL");
 		else
@@ -297,6 +306,30 @@ ev_write_summary(StrBuf *b, const EvCall *c)
 	buf_putc(b, '}');
 }
 
+/*
+ * The CRM account of a call of company: the metadata's crm_account_id when
+ * it has one, else the company's own account id, so that both agree.
+ */
+static void
+crm_account_id(const EvCall *c, const char *company, char out[24])
+{
+	for (int i = 0; i < c->nmeta; i++)
+		if (strcmp(c->meta[i].key, "crm_account_id") == 0 &&
+			c->meta[i].type == META_STRING && strlen(c->meta[i].text) < 24)
+		{
+			strcpy(out, c->meta[i].text);
+			return;
+		}
+	for (int i = 0; i < corpus_ncompanies; i++)
+		if (strcmp(company, corpus_companies[i]) == 0)
+		{
+			ev_account_id(i, out);
+			return;
+		}
+	/* a company the admin interface made up */
+	snprintf(out, 24, "00170000%06dAAE", c->index % 1000000);
+}
+
 /* CRM matches: zero to two activities with account, contacts, engagement. */
 void
 ev_write_crm_matches(StrBuf *b, const EvCall *c)
@@ -305,12 +338,15 @@ ev_write_crm_matches(StrBuf *b, const EvCall *c)
 	SimRng		r;
 	int			n;
 	const char *company = NULL;
+	char		account[24];
 
 	rng_seed(&r, sim_config.seed, EV_S_CRM, c->index);
 	n = rng_chance(&r, 0.2) ? 0 : rng_int(&r, 1, 2);
 	for (int i = 0; i < c->nmeta; i++)
-		if (strcmp(c->meta[i].key, "company") == 0)
+		if (strcmp(c->meta[i].key, "company") == 0 && c->meta[i].type == META_STRING)
 			company = c->meta[i].text;
+	if (company)
+		crm_account_id(c, company, account);
 	buf_putc(b, '[');
 	for (int i = 0; i < n; i++)
 	{
@@ -326,8 +362,7 @@ ev_write_crm_matches(StrBuf *b, const EvCall *c)
 		json_key(b, &f, "account");
 		if (company)
 		{
-			snprintf(id, sizeof(id), "00170000%06dAAE", c->index % 1000000);
-			buf_printf(b, "{\"crmId\":\"%s\",\"name\":", id);
+			buf_printf(b, "{\"crmId\":\"%s\",\"name\":", account);
 			json_str(b, company);
 			buf_putc(b, '}');
 		}
@@ -456,10 +491,10 @@ topic_passes(const EvCall *c, int t, int window_s, int min_matches)
 	return ok;
 }
 
-/* Write one text block of a topic match with the topics that pass. */
+/* Write one text block of c's topic matches with the topics that pass. */
 static void
-write_topic_block(StrBuf *b, bool *first, const EvSentence *s, TopicHit *hits,
-				  int nh, const bool *passes)
+write_topic_block(StrBuf *b, bool *first, const EvCall *c, const EvSentence *s,
+				  TopicHit *hits, int nh, const bool *passes)
 {
 	bool		f = true;
 	bool		ft = true;
@@ -471,7 +506,8 @@ write_topic_block(StrBuf *b, bool *first, const EvSentence *s, TopicHit *hits,
 	json_key(b, &f, "endTime");
 	json_ms3(b, s->end_ms, false);
 	json_kstr(b, &f, "text", s->text);
-	json_kstr(b, &f, "speakerType", s->speaker == 0 ? "INTERNAL" : "EXTERNAL");
+	json_kstr(b, &f, "speakerType", s->speaker == 0 ? "INTERNAL" :
+			  customer_known(c) ? "EXTERNAL" : "UNKNOWN");
 	json_key(b, &f, "topicsWithMatches");
 	buf_putc(b, '[');
 	for (int i = 0; i < nh; i++)
@@ -528,10 +564,11 @@ ev_write_topic_match(StrBuf *b, const EvCall *c, int window_s, int min_matches)
 		for (int i = 0; i < nh; i++)
 			any |= passes[hits[i].topic];
 		if (any)
-			write_topic_block(b, &fb, &s, hits, nh, passes);
+			write_topic_block(b, &fb, c, &s, hits, nh, passes);
 	}
 	buf_putc(b, ']');
 	json_key(b, &first, "questionCounts");
 	buf_printf(b, "{\"internalSpeakerQuestionCount\":%d,\"externalSpeakerQuestionCount\":%d,"
-			   "\"unknownSpeakerQuestionCount\":0}}", questions[0], questions[1]);
+			   "\"unknownSpeakerQuestionCount\":%d}}", questions[0],
+			   customer_known(c) ? questions[1] : 0, customer_known(c) ? 0 : questions[1]);
 }

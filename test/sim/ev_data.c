@@ -146,8 +146,8 @@ cmp_key(const void *a, const void *b)
 }
 
 /* Rebuild the live, deleted and by-id orders after a change. */
-static void
-reindex_calls(void)
+void
+ev_reindex_calls(void)
 {
 	ev.live = realloc(ev.live, ev.calls_cap * sizeof(EvCall *));
 	ev.deleted = realloc(ev.deleted, ev.calls_cap * sizeof(EvCall *));
@@ -232,6 +232,16 @@ crm_id(SimRng *r, char *out, const char *prefix, int n)
 	out[len + n] = '\0';
 }
 
+/* The CRM account id of corpus company number company (one per company). */
+void
+ev_account_id(int company, char out[24])
+{
+	SimRng		r;
+
+	rng_seed(&r, sim_config.seed, EV_S_META, UINT64_C(1) << 51 | (uint64_t) company);
+	crm_id(&r, out, "0017000000", 8);
+}
+
 /*
  * The custom fields of a call: they vary from call to call, as CRMs do.
  * Calls of one company share its account id, and about twenty calls share
@@ -273,8 +283,7 @@ generate_meta(EvCall *c)
 	}
 	if (rng_chance(&r, 0.8))
 	{
-		rng_seed(&ids, sim_config.seed, EV_S_META, UINT64_C(1) << 51 | (uint64_t) company);
-		crm_id(&ids, tmp, "0017000000", 8);
+		ev_account_id(company, tmp);
 		add_meta(c, "crm_account_id", tmp, META_STRING);
 	}
 	if (rng_chance(&r, 0.7))
@@ -427,7 +436,7 @@ generate_calls(void)
 		c->deleted = true;
 		c->deleted_at = c->modified + (sim_config.anchor - c->modified) / 2 + 48648;
 	}
-	reindex_calls();
+	ev_reindex_calls();
 }
 
 /* A random existing call's index and its call time. */
@@ -572,7 +581,10 @@ ev_generate(void)
 	sort_collections();
 }
 
-/* A new call that has just finished processing (admin "add"). */
+/*
+ * A new call that has just finished processing (admin "add"). The caller
+ * runs ev_reindex_calls() once it has added them all.
+ */
 EvCall *
 ev_add_call(SimTime now)
 {
@@ -581,7 +593,6 @@ ev_add_call(SimTime now)
 
 	generate_call(c, index, now - 30 * USECS_PER_MIN, now);
 	c->modified = now;
-	reindex_calls();
 	return c;
 }
 
@@ -590,7 +601,7 @@ void
 ev_touch_call(EvCall *c, SimTime now)
 {
 	c->modified = now;
-	reindex_calls();
+	ev_reindex_calls();
 }
 
 /* Delete c at now. */
@@ -599,7 +610,7 @@ ev_delete_call(EvCall *c, SimTime now)
 {
 	c->deleted = true;
 	c->deleted_at = now;
-	reindex_calls();
+	ev_reindex_calls();
 }
 
 /* The stable id of question q of scorecard sc. */

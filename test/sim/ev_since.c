@@ -238,11 +238,17 @@ write_meeting(StrBuf *b, bool *first, const void *item)
 	json_ktime_ny(b, &f, "startTime", m->start + 23184, 6);
 	json_ktime_ny(b, &f, "endTime", m->start + 30 * USECS_PER_MIN + 408000, 3);
 	buf_printf(b, ",\"scores\":{\"Challenges\":%d}", (m->id * 7) % 101);
-	buf_puts(b, ",\"callReviews\":[{\"callId\":");
-	json_str(b, ev.calls[(m->id * 31) % ev.ncalls]->id);
-	buf_printf(b, ",\"questions\":[{\"question\":\"Did the rep ask probing questions to uncover "
-			   "challenges?\",\"possibleScore\":5,\"actualScore\":%d,\"reviewWeight\":null}]}]",
-			   m->id % 6);
+	buf_puts(b, ",\"callReviews\":[");
+	/* an account without calls (--calls 0) has no call to review */
+	if (ev.ncalls > 0)
+	{
+		buf_puts(b, "{\"callId\":");
+		json_str(b, ev.calls[(m->id * 31) % ev.ncalls]->id);
+		buf_printf(b, ",\"questions\":[{\"question\":\"Did the rep ask probing questions to uncover "
+				   "challenges?\",\"possibleScore\":5,\"actualScore\":%d,\"reviewWeight\":null}]}",
+				   m->id % 6);
+	}
+	buf_putc(b, ']');
 	buf_printf(b, ",\"questions\":[{\"question\":\"This is a text question\",\"possibleScore\":null,"
 			   "\"actualScore\":null,\"reviewWeight\":0},{\"question\":\"Does the rep pull it off?\","
 			   "\"possibleScore\":5,\"actualScore\":%d,\"reviewWeight\":34}]", m->id % 6);

@@ -17,8 +17,8 @@
 #include "http.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,20 +35,33 @@ bool		ev_allow_delete;
 
 /* ---------- query parameters ---------- */
 
+/*
+ * Parse a parameter that must be a plain decimal integer: digits only, no
+ * sign or blanks (which strtol would let through). One too large for a long
+ * reads as LONG_MAX.
+ */
+static bool
+plain_integer(const char *s, long *n)
+{
+	size_t		len = strspn(s, "0123456789");
+
+	if (len == 0 || s[len] != '\0')
+		return false;
+	*n = strtol(s, NULL, 10);
+	return true;
+}
+
 /* Parse limit (default 100, at most max); on error answer 400 and return false. */
 bool
 ev_param_limit(const SimRequest *req, SimResponse *resp, int max, int *limit)
 {
 	const char *s = req_param(req, "limit");
-	char	   *end;
 	long		n;
 
 	*limit = EV_DEFAULT_LIMIT < max ? EV_DEFAULT_LIMIT : max;
 	if (s == NULL)
 		return true;
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || n < 0)
+	if (!plain_integer(s, &n))
 	{
 		resp_error(resp, 400, "Bad Request", "limit must be a nonnegative integer, not \"%s\"", s);
 		return false;
@@ -109,14 +122,12 @@ static bool
 param_posint(const SimRequest *req, SimResponse *resp, const char *name, int *out)
 {
 	const char *s = req_param(req, name);
-	char	   *end;
 	long		n;
 
 	*out = 0;
 	if (s == NULL)
 		return true;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || n <= 0 || n > 86400)
+	if (!plain_integer(s, &n) || n <= 0 || n > 86400)
 	{
 		resp_error(resp, 400, "Bad Request", "%s must be a positive integer, not \"%s\"", name, s);
 		return false;
@@ -689,11 +700,26 @@ static const SimOption ev_options[] = {
 	{"allow-delete", &ev_allow_delete_opt, "true: DELETE call/{id} is enabled (default false)"},
 };
 
-/* Read the vendor options and build the data set. */
+/* Read the vendor options (exit on a bad one) and build the data set. */
 static void
 ev_setup(void)
 {
-	ev_repeat_rate = atof(ev_repeat_rate_opt);
+	char	   *end;
+
+	ev_repeat_rate = strtod(ev_repeat_rate_opt, &end);
+	if (*ev_repeat_rate_opt == '\0' || *end != '\0' ||
+		!(ev_repeat_rate >= 0 && ev_repeat_rate <= 1))
+	{
+		fprintf(stderr, "conv-sim: --execvision-repeat-last-id-rate needs a number from 0 to 1, not \"%s\"\n",
+				ev_repeat_rate_opt);
+		exit(2);
+	}
+	if (strcmp(ev_allow_delete_opt, "true") != 0 && strcmp(ev_allow_delete_opt, "false") != 0)
+	{
+		fprintf(stderr, "conv-sim: --execvision-allow-delete needs true or false, not \"%s\"\n",
+				ev_allow_delete_opt);
+		exit(2);
+	}
 	ev_allow_delete = strcmp(ev_allow_delete_opt, "true") == 0;
 	ev_generate();
 }

@@ -62,13 +62,19 @@ fault_take(const char *raw_path, SimFault *out)
 	return found;
 }
 
-/* Integer member of obj, or dflt when absent. */
-static int
-member_int(struct json_object *obj, const char *key, int dflt)
+/* Read integer member key of obj into *out (dflt when absent); false if it is not an integer. */
+static bool
+member_int(struct json_object *obj, const char *key, int dflt, int *out)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(obj, key, &v) ? json_object_get_int(v) : dflt;
+	*out = dflt;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return true;
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_int(v);
+	return true;
 }
 
 /* Fill f from the admin's JSON; false with a message in err when invalid. */
@@ -76,17 +82,21 @@ static bool
 fault_from_json(struct json_object *obj, SimFault *f, char *err, size_t errlen)
 {
 	struct json_object *v;
-	const char *kind;
+	const char *kind = "status";
 
 	memset(f, 0, sizeof(*f));
-	if (!json_object_object_get_ex(obj, "path", &v) ||
-		strlen(json_object_get_string(v)) >= sizeof(f->path))
+	if (!json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, "path", &v) ||
+		!json_object_is_type(v, json_type_string) ||
+		json_object_get_string_len(v) == 0 ||
+		json_object_get_string_len(v) >= (int) sizeof(f->path))
 	{
-		snprintf(err, errlen, "a fault needs \"path\"");
+		snprintf(err, errlen, "a fault needs \"path\", a string");
 		return false;
 	}
 	strcpy(f->path, json_object_get_string(v));
-	kind = json_object_object_get_ex(obj, "kind", &v) ? json_object_get_string(v) : "status";
+	if (json_object_object_get_ex(obj, "kind", &v))
+		kind = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 	f->kind = (SimFaultKind) -1;
 	for (int i = 0; i < (int) (sizeof(fault_kind_names) / sizeof(fault_kind_names[0])); i++)
 		if (strcmp(kind, fault_kind_names[i]) == 0)
@@ -96,13 +106,18 @@ fault_from_json(struct json_object *obj, SimFault *f, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown fault kind \"%s\"", kind);
 		return false;
 	}
-	f->status = member_int(obj, "status", 500);
-	f->retry_after_s = member_int(obj, "retry_after", -1);
-	f->latency_ms = member_int(obj, "latency_ms", 0);
-	f->remaining = member_int(obj, "count", 1);
-	if (f->status < 100 || f->status > 599 || f->remaining == 0 || f->latency_ms < 0)
+	if (!member_int(obj, "status", 500, &f->status) ||
+		!member_int(obj, "retry_after", -1, &f->retry_after_s) ||
+		!member_int(obj, "latency_ms", 0, &f->latency_ms) ||
+		!member_int(obj, "count", 1, &f->remaining))
 	{
-		snprintf(err, errlen, "fault status, count or latency_ms out of range");
+		snprintf(err, errlen, "fault status, retry_after, latency_ms and count are integers");
+		return false;
+	}
+	if (f->status < 100 || f->status > 599 || f->remaining == 0 || f->remaining < -1 ||
+		f->latency_ms < 0 || f->retry_after_s < -1)
+	{
+		snprintf(err, errlen, "fault status, count, retry_after or latency_ms out of range");
 		return false;
 	}
 	return true;
@@ -115,6 +130,7 @@ fault_add_json(const char *json, char *err, size_t errlen)
 	struct json_object *root = json_tokener_parse(json);
 	bool		ok = true;
 	int			n;
+	int			before;
 
 	if (root == NULL)
 	{
@@ -123,6 +139,7 @@ fault_add_json(const char *json, char *err, size_t errlen)
 	}
 	n = json_object_is_type(root, json_type_array) ? (int) json_object_array_length(root) : 1;
 	pthread_mutex_lock(&fault_lock);
+	before = nfaults;
 	for (int i = 0; i < n && ok; i++)
 	{
 		struct json_object *item = json_object_is_type(root, json_type_array) ?
@@ -136,6 +153,9 @@ fault_add_json(const char *json, char *err, size_t errlen)
 		else if ((ok = fault_from_json(item, &faults[nfaults], err, errlen)))
 			nfaults++;
 	}
+	/* all or nothing: a rejected array adds none of its faults */
+	if (!ok)
+		nfaults = before;
 	pthread_mutex_unlock(&fault_lock);
 	json_object_put(root);
 	return ok;

@@ -17,6 +17,8 @@
 typedef struct ConnCtx
 {
 	StrBuf		body;
+	char	   *raw_query;		/* the query string as the client sent it */
+	bool		started;		/* the access handler has seen the request */
 } ConnCtx;
 
 /* Body of a FAULT_RESET response: sent up to "cut", then the connection drops. */
@@ -36,7 +38,11 @@ hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Percent-decode s into a new string; '+' becomes a space when plus_space. */
+/*
+ * Percent-decode s into a new string; '+' becomes a space when plus_space.
+ * "%00" stays as it is: a NUL would cut the string short, and an id or a
+ * since with junk after a NUL would pass for the part before it.
+ */
 char *
 percent_decode(const char *s, bool plus_space)
 {
@@ -45,7 +51,8 @@ percent_decode(const char *s, bool plus_space)
 
 	for (; *s; s++)
 	{
-		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0)
+		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0 &&
+			hexval(s[1]) + hexval(s[2]) > 0)
 		{
 			*o++ = (char) (hexval(s[1]) * 16 + hexval(s[2]));
 			s += 2;
@@ -76,27 +83,12 @@ collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
 			  const char *value)
 {
 	SimRequest *req = cls;
-	StrBuf		q = {0};
 
 	(void) kind;
 	req->params = realloc(req->params, (req->nparams + 1) * sizeof(SimParam));
 	req->params[req->nparams].key = percent_decode(key, true);
 	req->params[req->nparams].value = percent_decode(value ? value : "", true);
 	req->nparams++;
-
-	/* rebuild the raw query string for the log, as the client encoded it */
-	q.data = req->raw_query;
-	q.len = strlen(req->raw_query);
-	q.cap = q.len + 1;
-	if (q.len > 0)
-		buf_putc(&q, '&');
-	buf_puts(&q, key);
-	if (value)
-	{
-		buf_putc(&q, '=');
-		buf_puts(&q, value);
-	}
-	req->raw_query = q.data;
 	return MHD_YES;
 }
 
@@ -369,7 +361,7 @@ answer(struct MHD_Connection *conn, const char *url, const char *method,
 
 	req.method = method;
 	req.raw_path = url;
-	req.raw_query = calloc(1, 1);
+	req.raw_query = ctx->raw_query;
 	req.conn = conn;
 	req.body = ctx->body.data;
 	req.body_len = ctx->body.len;
@@ -405,9 +397,29 @@ answer(struct MHD_Connection *conn, const char *url, const char *method,
 		free(req.params[i].value);
 	}
 	free(req.params);
-	free(req.raw_query);
 	free(req.path);
 	return ret;
+}
+
+/*
+ * libmicrohttpd's URI log callback, called once per request with the
+ * request target before it is taken apart: the only place where the query
+ * string is still exactly as the client encoded it (libmicrohttpd turns
+ * '+' into spaces in the arguments). What it returns is the request's
+ * context in the access handler.
+ */
+static void *
+start_request(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	ConnCtx    *ctx = malloc(sizeof(ConnCtx));
+	const char *query = strchr(uri, '?');
+
+	(void) cls;
+	(void) conn;
+	buf_init(&ctx->body, 256);
+	ctx->raw_query = strdup(query ? query + 1 : "");
+	ctx->started = false;
+	return ctx;
 }
 
 /* libmicrohttpd access handler: gather the body, then answer. */
@@ -421,10 +433,10 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	(void) cls;
 	(void) version;
 	if (ctx == NULL)
+		*con_cls = ctx = start_request(NULL, "", conn);
+	if (!ctx->started)
 	{
-		ctx = malloc(sizeof(ConnCtx));
-		buf_init(&ctx->body, 256);
-		*con_cls = ctx;
+		ctx->started = true;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0)
@@ -451,6 +463,7 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (ctx)
 	{
 		buf_free(&ctx->body);
+		free(ctx->raw_query);
 		free(ctx);
 		*con_cls = NULL;
 	}
@@ -477,12 +490,14 @@ http_start(int port, const char *cert_pem, const char *key_pem)
 								MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
 								MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 								MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL,
+								MHD_OPTION_URI_LOG_CALLBACK, start_request, NULL,
 								MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 								MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 300,
 								MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, access_handler, NULL,
 							MHD_OPTION_SOCK_ADDR, &addr,
 							MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL,
+							MHD_OPTION_URI_LOG_CALLBACK, start_request, NULL,
 							MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
 							MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 300,
 							MHD_OPTION_END);

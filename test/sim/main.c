@@ -153,7 +153,10 @@ parse_args(int argc, char **argv, CoreOptions *o)
 			continue;
 		}
 		if (strncmp(name, "--", 2) != 0)
+		{
+			fprintf(stderr, "conv-sim: unexpected argument \"%s\"\n", name);
 			usage(2);
+		}
 		name += 2;
 		if ((eq = strchr(name, '=')) != NULL)
 		{
@@ -163,7 +166,10 @@ parse_args(int argc, char **argv, CoreOptions *o)
 		else if (i + 1 < argc)
 			val = argv[++i];
 		else
+		{
+			fprintf(stderr, "conv-sim: missing value after --%s\n", name);
 			usage(2);
+		}
 		apply_option(o, name, val);
 	}
 }

@@ -111,7 +111,7 @@ typedef struct SimRequest
 	const void *route_arg;		/* the matched route's arg */
 	SimParam   *params;
 	int			nparams;
-	char	   *raw_query;		/* as received, for the request log */
+	const char *raw_query;		/* as received, for the request log */
 	const char *body;			/* request body (admin calls), NUL-ended */
 	size_t		body_len;
 	struct MHD_Connection *conn;

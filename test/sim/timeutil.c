@@ -136,6 +136,16 @@ parse_zone(const char *p, int *minutes)
 	return true;
 }
 
+/* Number of days in month m (1-12) of year y. */
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool		leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return days[m - 1] + (m == 2 && leap);
+}
+
 /* Parse ISO 8601 date-time with a zone; false on anything malformed. */
 bool
 parse_time(const char *s, SimTime *out)
@@ -159,7 +169,8 @@ parse_time(const char *s, SimTime *out)
 		return false;
 	if (!parse_seconds(&p, &sec, &usec) || !parse_zone(p, &zone))
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+	/* a date that does not exist (2026-02-30) is malformed too */
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59)
 		return false;
 	*out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi - zone) * USECS_PER_MIN
 		+ sec * USECS_PER_SEC + usec;
