@@ -15,7 +15,8 @@ OBJS = \
 	src/scan.o \
 	src/http.o \
 	src/decode.o \
-	src/import.o
+	src/import.o \
+	src/ratelimit.o
 
 EXTENSION = conv_fdw
 # The install script lives in sql/ next to the pg_regress inputs; PGXS

@@ -27,3 +27,25 @@ CREATE FOREIGN DATA WRAPPER conv_fdw
 
 COMMENT ON FOREIGN DATA WRAPPER conv_fdw
   IS 'foreign data wrapper for conversation-intelligence vendor APIs';
+
+-- The rate budgets: one per server, shared by every session and the
+-- background worker (see docs/rate-limits.md).
+CREATE FUNCTION conv_fdw.rate_budget(server oid,
+	OUT current_window text, OUT rate_limit text, OUT used bigint,
+	OUT waits bigint, OUT wait_ms double precision, OUT throttled boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'conv_fdw_rate_budget'
+LANGUAGE C STRICT;
+
+CREATE VIEW conv_fdw.rate_status AS
+SELECT s.srvname AS server, b.current_window, b.rate_limit, b.used, b.waits,
+       b.wait_ms, b.throttled
+  FROM pg_foreign_server s
+  JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+ CROSS JOIN LATERAL conv_fdw.rate_budget(s.oid) b
+ WHERE w.fdwname = 'conv_fdw';
+
+COMMENT ON VIEW conv_fdw.rate_status IS
+  'request-rate window in force and budget counters of each conv_fdw server';
+GRANT USAGE ON SCHEMA conv_fdw TO PUBLIC;
+GRANT SELECT ON conv_fdw.rate_status TO PUBLIC;

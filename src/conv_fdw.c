@@ -20,6 +20,7 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -60,8 +61,21 @@ _PG_init(void)
 							   NULL,
 							   NULL);
 
+	DefineCustomRealVariable("conv_fdw.worker_rate_share",
+							 "Share of each server's request rate the background worker may use.",
+							 "Interactive queries always go first; the worker takes at most this share of what is left.",
+							 &conv_worker_rate_share,
+							 0.5, 0.01, 1.0,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
 	/* complain about misspelled conv_fdw.* settings instead of keeping them */
 	MarkGUCPrefixReserved("conv_fdw");
+
+	/* one rate budget per server for the whole cluster needs shared memory */
+	if (process_shared_preload_libraries_in_progress)
+		conv_rate_install_hooks();
 }
 
 /*

@@ -25,6 +25,16 @@
 
 struct json_object;
 
+/* A rate window: per_second requests a second in [start, end) of the day. */
+typedef struct ConvRateWindow
+{
+	int			start_minute;	/* start == end: all day */
+	int			end_minute;
+	double		per_second;
+} ConvRateWindow;
+
+struct pg_tz;
+
 /*
  * A foreign server and the current user's mapping, resolved into what a
  * request needs (option.c).  Secrets live here only for the request; they
@@ -41,6 +51,8 @@ typedef struct ConvServer
 	int			connect_timeout_ms; /* default 10000 */
 	int			max_retries;	/* default 3 */
 	int			page_size;		/* 0: each endpoint's default */
+	List	   *rate_windows;	/* of ConvRateWindow, from rate_limit */
+	struct pg_tz *rate_tz;		/* the windows' time zone */
 	char	   *username;
 	char	   *password;
 	char	   *token;
@@ -125,9 +137,19 @@ extern void convExplainForeignScan(ForeignScanState *node,
 extern List *conv_import_foreign_schema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
 
+/* in ratelimit.c */
+extern double conv_worker_rate_share;
+extern bool conv_rate_is_worker;
+extern void conv_rate_install_hooks(void);
+extern bool conv_rate_parse(const char *spec, List **windows);
+extern double conv_rate_acquire(const ConvServer *server);
+extern void conv_rate_throttle(const ConvServer *server, long retry_after_ms);
+
 /* in option.c */
 extern bool conv_host_is_loopback(const char *host);
 extern ConvServer *conv_get_server(Oid serverid, Oid userid);
+extern void conv_server_rate(Oid serverid, List **windows, struct pg_tz **tz,
+							 char **spec);
 extern char *conv_get_server_option(Oid serverid, const char *name);
 extern char *conv_get_table_option(Oid relid, const char *name);
 extern char *conv_get_column_option(Oid relid, AttrNumber attnum,

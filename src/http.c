@@ -652,6 +652,7 @@ run_request(HttpRequest *req, bool missing_ok, StringInfo body,
 	{
 		long		delay;
 
+		stats->rate_wait_ms += conv_rate_acquire(req->server);
 		stats->requests++;
 		perform_attempt(req);
 		if (req->result == CURLE_OK && req->status >= 200 && req->status < 300)
@@ -676,7 +677,10 @@ run_request(HttpRequest *req, bool missing_ok, StringInfo body,
 			 req->result != CURLE_OK ? curl_easy_strerror(req->result) :
 			 psprintf("HTTP status %ld", req->status),
 			 req->attempts, req->server->max_retries, delay);
-		sleep_ms(delay);
+		if (req->result == CURLE_OK && req->status == 429 && req->retry_after > 0)
+			conv_rate_throttle(req->server, delay);	/* every user waits */
+		else
+			sleep_ms(delay);
 	}
 }
 

@@ -77,6 +77,7 @@ static bool check_nonnegative_int(const char *value, OptionProblem *problem);
 static bool check_absolute_path(const char *value, OptionProblem *problem);
 static bool check_timezone(const char *value, OptionProblem *problem);
 static bool check_not_empty(const char *value, OptionProblem *problem);
+static bool check_rate_limit(const char *value, OptionProblem *problem);
 static bool check_username(const char *value, OptionProblem *problem);
 static bool check_secret(const char *value, OptionProblem *problem);
 static bool check_json_path(const char *value, OptionProblem *problem);
@@ -92,8 +93,7 @@ static const ConvOption conv_options[] = {
 	{"timeout_ms", ForeignServerRelationId, NULL, false, check_positive_int},
 	{"connect_timeout_ms", ForeignServerRelationId, NULL, false, check_positive_int},
 	{"ca_file", ForeignServerRelationId, NULL, false, check_absolute_path},
-	/* free-form until the rate limiter that parses it exists */
-	{"rate_limit", ForeignServerRelationId, NULL, false, check_not_empty},
+	{"rate_limit", ForeignServerRelationId, NULL, false, check_rate_limit},
 	{"rate_timezone", ForeignServerRelationId, NULL, false, check_timezone},
 	{"max_retries", ForeignServerRelationId, NULL, false, check_nonnegative_int},
 	{"page_size", ForeignServerRelationId, NULL, false, check_positive_int},
@@ -386,6 +386,21 @@ check_secret(const char *value, OptionProblem *problem)
 }
 
 /*
+ * Check option "rate_limit": windows the rate limiter can parse.
+ */
+static bool
+check_rate_limit(const char *value, OptionProblem *problem)
+{
+	List	   *windows;
+
+	if (conv_rate_parse(value, &windows))
+		return true;
+	problem->detail = "A rate limit is a list of windows separated by \";\", each one or more limits such as \"5/s\" or \"75/min, 2000/hour\", optionally followed by a time of day such as \"06:00-21:00\".";
+	problem->hint = "For example: '5/s 06:00-21:00; 25/s'.";
+	return false;
+}
+
+/*
  * Check option "json_path": field names separated by dots, none empty.
  */
 static bool
@@ -642,6 +657,7 @@ conv_get_server(Oid serverid, Oid userid)
 				 errhint("Valid vendors are: %s.", conv_vendor_names())));
 	if (server->base_url == NULL)
 		server->base_url = pstrdup(server->vendor->default_base_url);
+	conv_server_rate(serverid, &server->rate_windows, &server->rate_tz, NULL);
 	len = strlen(server->base_url);
 	while (len > 0 && server->base_url[len - 1] == '/')
 		server->base_url[--len] = '\0';
@@ -703,4 +719,34 @@ char *
 conv_get_column_option(Oid relid, AttrNumber attnum, const char *name)
 {
 	return find_def_value(GetForeignColumnOptions(relid, attnum), name);
+}
+
+/*
+ * A server's rate windows and their time zone: its rate_limit and
+ * rate_timezone options, or its vendor's defaults.  spec, if not NULL,
+ * gets the rate_limit text.
+ */
+void
+conv_server_rate(Oid serverid, List **windows, struct pg_tz **tz, char **spec)
+{
+	char	   *vendor_name = conv_get_server_option(serverid, "vendor");
+	const ConvVendorDef *vendor = vendor_name ? conv_find_vendor(vendor_name) : NULL;
+	char	   *limit = conv_get_server_option(serverid, "rate_limit");
+	char	   *zone = conv_get_server_option(serverid, "rate_timezone");
+
+	if (limit == NULL && vendor)
+		limit = pstrdup(vendor->default_rate_limit);
+	if (zone == NULL)
+		zone = vendor ? pstrdup(vendor->default_rate_timezone) : "UTC";
+	if (limit == NULL || !conv_rate_parse(limit, windows))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("server %u has no valid rate limit", serverid)));
+	*tz = pg_tzset(zone);
+	if (*tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("time zone \"%s\" of a conv_fdw server is not known", zone)));
+	if (spec)
+		*spec = limit;
 }
