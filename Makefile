@@ -16,7 +16,10 @@ OBJS = \
 	src/http.o \
 	src/decode.o \
 	src/import.o \
-	src/ratelimit.o
+	src/ratelimit.o \
+	src/prefetch.o \
+	src/sync.o \
+	src/worker.o
 
 EXTENSION = conv_fdw
 # The install script lives in sql/ next to the pg_regress inputs; PGXS
@@ -50,3 +53,6 @@ sim:
 .PHONY: print-regress
 print-regress:
 	@echo $(REGRESS)
+
+# PGXS tracks no header dependencies: every object depends on the headers.
+$(OBJS): src/conv_fdw.h src/vendor.h

@@ -49,3 +49,45 @@ COMMENT ON VIEW conv_fdw.rate_status IS
   'request-rate window in force and budget counters of each conv_fdw server';
 GRANT USAGE ON SCHEMA conv_fdw TO PUBLIC;
 GRANT SELECT ON conv_fdw.rate_status TO PUBLIC;
+
+-- Prefetched tables: a background worker keeps a local copy of each (see
+-- docs/prefetch.md).  watermark/watermark_id is the paging position the
+-- copy is complete up to; it is committed with the rows it covers.
+CREATE TABLE conv_fdw.prefetched (
+	relid oid PRIMARY KEY,
+	copy_relid oid NOT NULL,
+	sync_interval interval NOT NULL,
+	watermark timestamptz,
+	watermark_id text,
+	deletions_watermark timestamptz,
+	deletions_watermark_id text,
+	copy_rows bigint NOT NULL DEFAULT 0,
+	requests bigint NOT NULL DEFAULT 0,
+	last_sync timestamptz,
+	next_sync timestamptz NOT NULL DEFAULT now(),
+	last_error text
+);
+REVOKE ALL ON conv_fdw.prefetched FROM PUBLIC;
+
+CREATE FUNCTION conv_fdw.prefetch(tbl regclass, sync_interval interval DEFAULT '5 minutes')
+RETURNS void
+AS 'MODULE_PATHNAME', 'conv_fdw_prefetch'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION conv_fdw.unprefetch(tbl regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'conv_fdw_unprefetch'
+LANGUAGE C STRICT;
+
+-- Each table's owner sees its own tables' state.
+CREATE VIEW conv_fdw.sync_status AS
+SELECT p.relid::regclass AS "table", p.copy_rows AS rows, p.watermark,
+       p.last_sync, p.next_sync, p.last_error, p.requests,
+       p.copy_relid::regclass AS local_copy, p.sync_interval
+  FROM conv_fdw.prefetched p
+  JOIN pg_class c ON c.oid = p.relid
+ WHERE pg_has_role(c.relowner, 'USAGE');
+
+COMMENT ON VIEW conv_fdw.sync_status IS
+  'state of each prefetched table''s local copy';
+GRANT SELECT ON conv_fdw.sync_status TO PUBLIC;

@@ -70,12 +70,33 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomStringVariable("conv_fdw.prefetch_databases",
+							   "Databases whose prefetched tables the background worker keeps current.",
+							   "A comma-separated list of database names; empty or * means every database that allows connections.",
+							   &conv_prefetch_databases,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("conv_fdw.worker_naptime",
+							"How often the background worker looks for prefetched tables due a sync.",
+							NULL,
+							&conv_worker_naptime_ms,
+							1000, 100, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
 	/* complain about misspelled conv_fdw.* settings instead of keeping them */
 	MarkGUCPrefixReserved("conv_fdw");
 
 	/* one rate budget per server for the whole cluster needs shared memory */
 	if (process_shared_preload_libraries_in_progress)
+	{
 		conv_rate_install_hooks();
+		conv_worker_register();
+	}
 }
 
 /*

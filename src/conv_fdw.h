@@ -124,6 +124,9 @@ extern char *conv_pager_next_request(ConvPager *pager);
 extern bool conv_pager_accept(ConvPager *pager, struct json_object *obj);
 extern void conv_pager_page_done(ConvPager *pager);
 extern char *conv_format_time(TimestampTz t, bool exact);
+extern void conv_pager_resume(ConvPager *pager, TimestampTz t, const char *id);
+extern bool conv_pager_position(ConvPager *pager, TimestampTz *t,
+								const char **id);
 
 /* in scan.c */
 extern void convBeginForeignScan(ForeignScanState *node, int eflags);
@@ -136,6 +139,32 @@ extern void convExplainForeignScan(ForeignScanState *node,
 /* in import.c */
 extern List *conv_import_foreign_schema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
+
+/* A prefetched table's local copy and how far it is complete. */
+typedef struct ConvPrefetch
+{
+	Oid			copy_relid;
+	bool		empty;			/* no watermark yet: nothing copied */
+	TimestampTz watermark;
+	char	   *watermark_id;
+	bool		has_deletions_watermark;
+	TimestampTz deletions_watermark;
+	char	   *deletions_watermark_id;
+} ConvPrefetch;
+
+/* in prefetch.c */
+extern bool conv_prefetch_lookup(Oid relid, ConvPrefetch *pf);
+extern char *conv_column_reading(Oid relid, const char *path);
+extern Oid	conv_rel_owner(Oid relid);
+
+/* in sync.c */
+extern void conv_sync_table(Oid relid, MemoryContext cxt);
+
+/* in worker.c */
+extern char *conv_prefetch_databases;
+extern int	conv_worker_naptime_ms;
+extern void conv_worker_register(void);
+extern void conv_worker_wake(void);
 
 /* in ratelimit.c */
 extern double conv_worker_rate_share;

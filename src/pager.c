@@ -82,7 +82,8 @@ struct ConvPager
 /*
  * Start paging a list endpoint.  fixed_query holds encoded parameters for
  * every request ("include_transcripts=true", or ""); since is the lower
- * bound the query gives (ignored when the endpoint takes none).
+ * bound the query gives, DT_NOBEGIN for none (ignored when the endpoint
+ * takes none).
  */
 ConvPager *
 conv_pager_create(const ConvTableDef *table, const char *fixed_query,
@@ -144,9 +145,13 @@ conv_pager_next_request(ConvPager *pager)
 	}
 	if (table->since_param)
 	{
-		appendStringInfo(&buf, "%c%s=%s", sep, table->since_param,
-						 conv_url_encode(conv_format_time(pager->since, pager->since_exact)));
-		sep = '&';
+		/* without a bound, ask for everything if the vendor insists on one */
+		const char *since = pager->since != DT_NOBEGIN ?
+			conv_format_time(pager->since, pager->since_exact) : table->since_default;
+
+		if (since)
+			appendStringInfo(&buf, "%c%s=%s", sep, table->since_param, conv_url_encode(since));
+		sep = since ? '&' : sep;
 	}
 	if (table->paging == CONV_PAGING_KEYSET && pager->have_pos)
 		appendStringInfo(&buf, "&last_id=%s", conv_url_encode(pager->pos_id));
@@ -310,4 +315,29 @@ conv_pager_page_done(ConvPager *pager)
 						 table->max_page_size)));
 	pager->since = pager->pos_time;
 	pager->since_exact = true;
+}
+
+/*
+ * Resume paging after (t, id), a position a previous scan reached (the
+ * background worker's watermark).
+ */
+void
+conv_pager_resume(ConvPager *pager, TimestampTz t, const char *id)
+{
+	pager->have_pos = true;
+	pager->pos_time = t;
+	pager->pos_id = id ? MemoryContextStrdup(pager->cxt, id) : NULL;
+	pager->since = t;
+	pager->since_exact = true;
+}
+
+/*
+ * The position paging has reached: false before any object.
+ */
+bool
+conv_pager_position(ConvPager *pager, TimestampTz *t, const char **id)
+{
+	*t = pager->pos_time;
+	*id = pager->pos_id;
+	return pager->have_pos;
 }

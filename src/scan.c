@@ -250,21 +250,6 @@ lookup_path(ConvScanState *st, const char *key)
 }
 
 /*
- * The since of a list scan: the query's lower bound, or the vendor's
- * "everything" when the query has none and the endpoint insists on one.
- */
-static TimestampTz
-list_since(ConvScanState *st, TimestampTz bound)
-{
-	if (bound != DT_NOBEGIN || st->table->since_default == NULL)
-		return bound;
-	return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
-												   CStringGetDatum(st->table->since_default),
-												   ObjectIdGetDatum(InvalidOid),
-												   Int32GetDatum(-1)));
-}
-
-/*
  * Start paging the list endpoint; returns its first request's path.
  */
 static char *
@@ -292,7 +277,7 @@ start_scan(ForeignScanState *node)
 	char	   *search;
 
 	st->started = true;
-	st->since = list_since(st, eval_since(st, econtext));
+	st->since = eval_since(st, econtext);
 	st->active_mode = st->mode;
 	if (st->mode == CONV_MODE_LOOKUP)
 	{

@@ -95,6 +95,8 @@ typedef struct ConvTableDef
 									 * on (objects get large), 0: same */
 	const char *page_unit_field;	/* limit counts distinct values of this
 									 * field, not objects; NULL: objects */
+	const char *deletions_endpoint;	/* the endpoint listing deletions of
+									 * these objects ("calls/deleted") */
 	const char *search_path;	/* "calls/search" for CONV_PUSH_SEARCH */
 	int			search_cap;		/* the search returns at most this many
 								 * ids; reaching it means "maybe more" */

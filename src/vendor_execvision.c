@@ -251,6 +251,7 @@ static const ConvTableDef execvision_tables[] = {
 		.limit_param = "limit", .default_page_size = EV_MAX_LIMIT,
 		.max_page_size = EV_MAX_LIMIT, .include_page_size = 100,
 		.search_path = "calls/search", .search_cap = 1000,
+		.deletions_endpoint = "calls/deleted",
 		COLUMNS(calls_columns), PUSHABLES(calls_pushables)
 	},
 	{
