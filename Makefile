@@ -19,7 +19,8 @@ OBJS = \
 	src/ratelimit.o \
 	src/prefetch.o \
 	src/sync.o \
-	src/worker.o
+	src/worker.o \
+	src/localcopy.o
 
 EXTENSION = conv_fdw
 # The install script lives in sql/ next to the pg_regress inputs; PGXS

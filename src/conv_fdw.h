@@ -16,6 +16,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/bitmapset.h"
 #include "nodes/execnodes.h"
+#include "utils/snapshot.h"
 #include "nodes/pathnodes.h"
 #include "nodes/plannodes.h"
 #include "datatype/timestamp.h"
@@ -116,6 +117,12 @@ extern char *conv_attr_json_path(Oid relid, AttrNumber attnum,
 
 /* in pager.c */
 typedef struct ConvPager ConvPager;
+typedef struct ConvIdSet ConvIdSet;
+
+extern ConvIdSet *conv_idset_create(void);
+extern bool conv_idset_add(ConvIdSet *set, const char *identity);
+extern bool conv_idset_contains(ConvIdSet *set, const char *identity);
+extern bool conv_idset_is_empty(ConvIdSet *set);
 
 extern ConvPager *conv_pager_create(const ConvTableDef *table,
 									const char *fixed_query,
@@ -156,6 +163,16 @@ typedef struct ConvPrefetch
 extern bool conv_prefetch_lookup(Oid relid, ConvPrefetch *pf);
 extern char *conv_column_reading(Oid relid, const char *path);
 extern Oid	conv_rel_owner(Oid relid);
+extern char *conv_include_query(Oid relid, const ConvTableDef *table);
+
+/* in localcopy.c */
+typedef struct ConvCopyScan ConvCopyScan;
+
+extern ConvCopyScan *conv_copy_begin(Oid copy_relid, TupleDesc desc,
+									 const char *key_column, Snapshot snapshot);
+extern bool conv_copy_next(ConvCopyScan *cs, TupleTableSlot *slot,
+						   ConvIdSet *skip);
+extern void conv_copy_end(ConvCopyScan *cs);
 
 /* in sync.c */
 extern void conv_sync_table(Oid relid, MemoryContext cxt);

@@ -78,6 +78,7 @@ static bool check_absolute_path(const char *value, OptionProblem *problem);
 static bool check_timezone(const char *value, OptionProblem *problem);
 static bool check_not_empty(const char *value, OptionProblem *problem);
 static bool check_rate_limit(const char *value, OptionProblem *problem);
+static bool check_boolean(const char *value, OptionProblem *problem);
 static bool check_username(const char *value, OptionProblem *problem);
 static bool check_secret(const char *value, OptionProblem *problem);
 static bool check_json_path(const char *value, OptionProblem *problem);
@@ -107,6 +108,7 @@ static const ConvOption conv_options[] = {
 
 	/* foreign tables */
 	{"endpoint", ForeignTableRelationId, NULL, false, check_not_empty},
+	{"copy_only", ForeignTableRelationId, NULL, false, check_boolean},
 
 	/* columns of foreign tables */
 	{"json_path", AttributeRelationId, NULL, false, check_json_path},
@@ -382,6 +384,18 @@ check_secret(const char *value, OptionProblem *problem)
 		return true;
 
 	problem->hide_value = true;
+	return false;
+}
+
+/*
+ * Check a boolean option: true or false.
+ */
+static bool
+check_boolean(const char *value, OptionProblem *problem)
+{
+	if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+		return true;
+	problem->detail = "The value must be true or false.";
 	return false;
 }
 

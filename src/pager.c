@@ -38,7 +38,7 @@
 
 #include "conv_fdw.h"
 
-/* A set of identity hashes. */
+/* A set of identities, by 64-bit hash. */
 typedef struct SeenEntry
 {
 	uint64		hash;
@@ -55,6 +55,11 @@ typedef struct SeenEntry
 #define SH_DECLARE
 #define SH_DEFINE
 #include "lib/simplehash.h"
+
+struct ConvIdSet
+{
+	seen_hash  *hashes;
+};
 
 struct ConvPager
 {
@@ -75,9 +80,63 @@ struct ConvPager
 	int			page_units;		/* objects, or distinct page units */
 	char	   *page_unit;		/* the last page unit seen */
 	bool		page_advanced;
-	seen_hash  *seen;
+	ConvIdSet  *seen;
 	FmgrInfo	timestamptz_in; /* parses paging times */
 };
+
+/*
+ * An empty set of identities (ids, or whole objects' JSON text), in the
+ * current memory context.
+ */
+ConvIdSet *
+conv_idset_create(void)
+{
+	ConvIdSet  *set = palloc(sizeof(ConvIdSet));
+
+	set->hashes = seen_create(CurrentMemoryContext, 1024, NULL);
+	return set;
+}
+
+/*
+ * The hash an identity is kept as.
+ */
+static uint64
+identity_hash(const char *identity)
+{
+	return hash_bytes_extended((const unsigned char *) identity,
+							   (int) strlen(identity), 0);
+}
+
+/*
+ * Add an identity; false if it was there already.
+ */
+bool
+conv_idset_add(ConvIdSet *set, const char *identity)
+{
+	bool		found;
+
+	seen_insert(set->hashes, identity_hash(identity), &found);
+	return !found;
+}
+
+/*
+ * Is the set empty?  (Cheaper than hashing an identity to find out.)
+ */
+bool
+conv_idset_is_empty(ConvIdSet *set)
+{
+	return set == NULL || set->hashes->members == 0;
+}
+
+/*
+ * Is the identity in the set?
+ */
+bool
+conv_idset_contains(ConvIdSet *set, const char *identity)
+{
+	return set->hashes->members > 0 &&
+		seen_lookup(set->hashes, identity_hash(identity)) != NULL;
+}
 
 /*
  * Start paging a list endpoint.  fixed_query holds encoded parameters for
@@ -96,7 +155,7 @@ conv_pager_create(const ConvTableDef *table, const char *fixed_query,
 	pager->fixed_query = pstrdup(fixed_query);
 	pager->since = since;
 	pager->page_size = page_size;
-	pager->seen = seen_create(CurrentMemoryContext, 1024, NULL);
+	pager->seen = conv_idset_create();
 	fmgr_info(F_TIMESTAMPTZ_IN, &pager->timestamptz_in);
 	return pager;
 }
@@ -277,18 +336,13 @@ bool
 conv_pager_accept(ConvPager *pager, struct json_object *obj)
 {
 	const char *identity;
-	uint64		hash;
-	bool		found;
 
 	count_page_unit(pager, obj);
 	if (pager->table->paging == CONV_PAGING_NONE)
 		return true;
 	identity = object_identity(pager->table, obj);
 	advance_position(pager, object_time(pager, obj), identity);
-	hash = hash_bytes_extended((const unsigned char *) identity,
-							   (int) strlen(identity), 0);
-	seen_insert(pager->seen, hash, &found);
-	return !found;
+	return conv_idset_add(pager->seen, identity);
 }
 
 /*

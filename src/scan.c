@@ -51,6 +51,8 @@ typedef struct ConvScanState
 	ExprState  *value_state;	/* the key or search value */
 	ConvColumnMap *map;
 	ConvServer *server;			/* NULL in EXPLAIN without ANALYZE */
+	Oid			relid;
+	bool		copy_only;		/* table option: read a local copy alone */
 
 	/* memory: per scan (reset by rescan), per response, per row */
 	MemoryContext scan_cxt;
@@ -68,6 +70,13 @@ typedef struct ConvScanState
 	char	   *current_key;
 	ConvJsonIter *iter;
 	char	   *first_request;	/* for EXPLAIN */
+
+	/* a prefetched table: live changes since the watermark, then the copy */
+	ConvPrefetch *prefetch;
+	ConvPager  *deletions;		/* deletions since the copy's */
+	ConvIdSet  *replaced;		/* ids the live changes replaced or deleted */
+	ConvCopyScan *copy_scan;
+	bool		copy_done;
 	ConvScanStats stats;
 } ConvScanState;
 
@@ -265,6 +274,104 @@ start_list(ConvScanState *st)
 }
 
 /*
+ * A pager of endpoint's list resuming after (t, id).
+ */
+static ConvPager *
+resumed_pager(ConvScanState *st, const ConvTableDef *endpoint, const char *fixed_query,
+			  TimestampTz t, const char *id)
+{
+	ConvPager  *pager = conv_pager_create(endpoint, fixed_query, DT_NOBEGIN,
+										  endpoint->default_page_size);
+
+	conv_pager_resume(pager, t, id);
+	return pager;
+}
+
+/*
+ * If the table is prefetched (and its copy has data), set the scan up to
+ * read the live changes since the copy's watermark and then the copy.
+ */
+static bool
+start_prefetched(ConvScanState *st)
+{
+	ConvPrefetch *pf = palloc(sizeof(ConvPrefetch));
+	const ConvTableDef *deletions = st->table->deletions_endpoint ?
+		conv_find_table_def(st->vendor, st->table->deletions_endpoint) : NULL;
+	char	   *copy;
+
+	if (!conv_prefetch_lookup(st->relid, pf) || pf->empty)
+		return false;
+	st->prefetch = pf;
+	st->replaced = conv_idset_create();
+	st->active_mode = CONV_MODE_LIST;
+	copy = quote_qualified_identifier("conv_fdw", get_rel_name(pf->copy_relid));
+	if (st->copy_only)
+	{
+		st->first_request = psprintf("none: local copy %s only, complete up to %s",
+									 copy, conv_format_time(pf->watermark, true));
+		return true;
+	}
+	st->pager = resumed_pager(st, st->table, st->fixed_query, pf->watermark, pf->watermark_id);
+	if (deletions)
+		st->deletions = resumed_pager(st, deletions, "",
+									  pf->has_deletions_watermark ? pf->deletions_watermark : pf->watermark,
+									  pf->has_deletions_watermark ? pf->deletions_watermark_id : NULL);
+	st->first_request = psprintf("changes since local copy %s (complete up to %s): %s",
+								 copy, conv_format_time(pf->watermark, true),
+								 describe_request(st, conv_pager_next_request(
+																			 resumed_pager(st, st->table, st->fixed_query, pf->watermark, pf->watermark_id))));
+	return true;
+}
+
+/*
+ * Read the deletions since the copy's watermark, so that the copy's rows
+ * of deleted objects are skipped.
+ */
+static void
+collect_deletions(ConvScanState *st)
+{
+	const ConvTableDef *deletions = conv_find_table_def(st->vendor, st->table->deletions_endpoint);
+	char	   *path;
+
+	while ((path = conv_pager_next_request(st->deletions)) != NULL)
+	{
+		StringInfoData body;
+		ConvJsonIter *iter;
+		struct json_object *obj;
+
+		initStringInfo(&body);
+		(void) conv_http_get(st->server, path, false, &body, &st->stats);
+		iter = conv_json_iter_init(body.data, body.len, describe_request(st, path));
+		while ((obj = conv_json_iter_next(iter)) != NULL)
+		{
+			const char *id = conv_json_scalar_text(conv_json_get_path(obj, deletions->id_field));
+
+			st->stats.rows_fetched++;
+			if (conv_pager_accept(st->deletions, obj) && id)
+				conv_idset_add(st->replaced, id);
+		}
+		conv_pager_page_done(st->deletions);
+	}
+	st->deletions = NULL;
+}
+
+/*
+ * Start reading the local copy, after the live changes.
+ */
+static void
+start_copy(ForeignScanState *node)
+{
+	ConvScanState *st = node->fdw_state;
+	MemoryContext old = MemoryContextSwitchTo(st->scan_cxt);
+
+	st->copy_scan = conv_copy_begin(st->prefetch->copy_relid,
+									RelationGetDescr(node->ss.ss_currentRelation),
+									conv_column_reading(st->relid, st->table->id_field),
+									node->ss.ps.state->es_snapshot);
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * Evaluate the plan's parameters and set up the scan's first request.  No
  * request is made here, so EXPLAIN can show what the scan would ask.
  */
@@ -300,7 +407,7 @@ start_scan(ForeignScanState *node)
 					 describe_request(st, st->search_request),
 					 st->vendor->api_prefix, st->table->lookup_path);
 	}
-	else
+	else if (!start_prefetched(st))
 		st->first_request = describe_request(st, start_list(st));
 	MemoryContextSwitchTo(old);
 }
@@ -320,7 +427,10 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 	RangeTblEntry *rte;
 
 	node->fdw_state = st;
-	st->table = conv_table_def_for(RelationGetRelid(rel), &st->vendor);
+	st->relid = RelationGetRelid(rel);
+	st->copy_only = conv_get_table_option(st->relid, "copy_only") != NULL &&
+		strcmp(conv_get_table_option(st->relid, "copy_only"), "true") == 0;
+	st->table = conv_table_def_for(st->relid, &st->vendor);
 	st->mode = intVal(list_nth(priv, CONV_PRIV_MODE));
 	st->page_size = intVal(list_nth(priv, CONV_PRIV_PAGE_SIZE));
 	st->fixed_query = fixed_query_for(list_nth(priv, CONV_PRIV_INCLUDES));
@@ -396,8 +506,10 @@ next_request(ConvScanState *st)
 		return NULL;
 	if (st->active_mode == CONV_MODE_SEARCH)
 		run_search(st);
+	if (st->deletions)
+		collect_deletions(st);
 	if (st->active_mode == CONV_MODE_LIST)
-		return conv_pager_next_request(st->pager);
+		return st->pager ? conv_pager_next_request(st->pager) : NULL;
 	if (st->keys == NIL)
 		return NULL;
 	st->current_key = linitial(st->keys);
@@ -459,6 +571,20 @@ fill_key(ConvScanState *st, TupleTableSlot *slot)
 }
 
 /*
+ * The next row of the local copy, or an empty slot at its end.
+ */
+static TupleTableSlot *
+read_copy(ConvScanState *st, TupleTableSlot *slot)
+{
+	if (conv_copy_next(st->copy_scan, slot, st->replaced))
+		return slot;
+	conv_copy_end(st->copy_scan);
+	st->copy_scan = NULL;
+	st->copy_done = true;
+	return ExecClearTuple(slot);
+}
+
+/*
  * IterateForeignScan: the next row, fetching pages as they are needed.
  */
 TupleTableSlot *
@@ -473,21 +599,32 @@ convIterateForeignScan(ForeignScanState *node)
 	MemoryContextReset(st->row_cxt);
 	for (;;)
 	{
-		struct json_object *obj = st->iter ? conv_json_iter_next(st->iter) : NULL;
+		struct json_object *obj;
 		MemoryContext old;
 
+		if (st->copy_scan)
+			return read_copy(st, slot);
+		obj = st->iter ? conv_json_iter_next(st->iter) : NULL;
 		if (obj == NULL)
 		{
 			if (st->iter && st->pager && st->active_mode == CONV_MODE_LIST)
 				conv_pager_page_done(st->pager);
 			st->iter = NULL;
-			if (!fetch_response(st))
-				return slot;
-			continue;
+			if (fetch_response(st))
+				continue;
+			if (st->prefetch && !st->copy_done)
+			{
+				start_copy(node);
+				continue;
+			}
+			return slot;
 		}
 		st->stats.rows_fetched++;
 		if (st->active_mode == CONV_MODE_LIST && !conv_pager_accept(st->pager, obj))
 			continue;
+		if (st->prefetch)
+			conv_idset_add(st->replaced,
+						   conv_json_scalar_text(conv_json_get_path(obj, st->table->id_field)));
 		old = MemoryContextSwitchTo(st->row_cxt);
 		conv_decode_object(st->map, obj, slot->tts_values, slot->tts_isnull);
 		fill_key(st, slot);
@@ -504,6 +641,12 @@ convReScanForeignScan(ForeignScanState *node)
 {
 	ConvScanState *st = node->fdw_state;
 
+	if (st->copy_scan)
+		conv_copy_end(st->copy_scan);
+	st->copy_scan = NULL;
+	st->copy_done = false;
+	st->prefetch = NULL;
+	st->deletions = NULL;
 	st->started = false;
 	st->empty = false;
 	st->iter = NULL;
@@ -516,12 +659,17 @@ convReScanForeignScan(ForeignScanState *node)
 }
 
 /*
- * EndForeignScan: nothing to do; the scan's memory goes with the query's,
- * and with it (through reset callbacks) whatever json-c allocated.
+ * EndForeignScan: close the local copy if it is being read; the scan's
+ * memory goes with the query's, and with it (through reset callbacks)
+ * whatever json-c allocated.
  */
 void
 convEndForeignScan(ForeignScanState *node)
 {
+	ConvScanState *st = node->fdw_state;
+
+	if (st->copy_scan)
+		conv_copy_end(st->copy_scan);
 }
 
 /*

@@ -39,6 +39,7 @@ typedef struct SyncRound
 	ConvServer *server;
 	char	   *copy_name;		/* qualified, quoted */
 	char	   *key_column;		/* quoted */
+	char	   *include_query;	/* every optional field of the columns */
 	ConvScanStats stats;
 	MemoryContext page_cxt;		/* one response body */
 } SyncRound;
@@ -242,10 +243,15 @@ static void
 sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 		  bool resume, TimestampTz watermark, const char *watermark_id)
 {
+	const char *includes = kind == SYNC_UPSERT ? round->include_query : "";
 	int			page_size = round->server->page_size > 0 ?
 		Min(round->server->page_size, table->max_page_size) : table->default_page_size;
-	ConvPager  *pager = conv_pager_create(table, "", DT_NOBEGIN, page_size);
+	ConvPager  *pager;
 	char	   *path;
+
+	if (includes[0] != '\0' && table->include_page_size > 0)
+		page_size = Min(page_size, table->include_page_size);
+	pager = conv_pager_create(table, includes, DT_NOBEGIN, page_size);
 
 	if (resume)
 		conv_pager_resume(pager, watermark, watermark_id);
@@ -293,6 +299,7 @@ start_round(SyncRound *round, void *arg)
 		round->server = conv_get_server(GetForeignTable(relid)->serverid, conv_rel_owner(relid));
 		round->copy_name = quote_qualified_identifier("conv_fdw", get_rel_name(a->pf.copy_relid));
 		round->key_column = pstrdup(quote_identifier(conv_column_reading(relid, round->table->id_field)));
+		round->include_query = conv_include_query(relid, round->table);
 	}
 	MemoryContextSwitchTo(old);
 }

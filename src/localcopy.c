@@ -1,0 +1,110 @@
+/*-------------------------------------------------------------------------
+ *
+ * localcopy.c
+ *		  Reading a prefetched table's local copy as the foreign table's
+ *		  rows, skipping the objects the live delta replaced or deleted.
+ *
+ * The copy has the foreign table's columns (by name; the foreign table may
+ * have dropped columns the copy never had).  Rows are returned as virtual
+ * tuples pointing into the copy's buffer, valid until the next row, as any
+ * scan's are.
+ *
+ * src/localcopy.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "conv_fdw.h"
+
+struct ConvCopyScan
+{
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *copy_slot;
+	AttrNumber *map;			/* copy attnum of each foreign attnum - 1 */
+	AttrNumber	key;			/* the id column in the copy */
+	FmgrInfo	key_out;
+};
+
+/*
+ * Start reading the copy copy_relid for a foreign table whose rows look
+ * like desc; key_column names the id column.
+ */
+ConvCopyScan *
+conv_copy_begin(Oid copy_relid, TupleDesc desc, const char *key_column,
+				Snapshot snapshot)
+{
+	ConvCopyScan *cs = palloc0(sizeof(ConvCopyScan));
+	TupleDesc	copy_desc;
+	Oid			outfunc;
+	bool		varlena;
+
+	cs->rel = table_open(copy_relid, AccessShareLock);
+	copy_desc = RelationGetDescr(cs->rel);
+	cs->map = palloc0(desc->natts * sizeof(AttrNumber));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped)
+			cs->map[i] = get_attnum(copy_relid, NameStr(att->attname));
+	}
+	cs->key = get_attnum(copy_relid, key_column);
+	if (cs->key == InvalidAttrNumber)
+		elog(ERROR, "local copy %s has no column \"%s\"",
+			 RelationGetRelationName(cs->rel), key_column);
+	getTypeOutputInfo(TupleDescAttr(copy_desc, cs->key - 1)->atttypid, &outfunc, &varlena);
+	fmgr_info(outfunc, &cs->key_out);
+	cs->copy_slot = table_slot_create(cs->rel, NULL);
+	cs->scan = table_beginscan(cs->rel, snapshot, 0, NULL);
+	return cs;
+}
+
+/*
+ * The next row of the copy whose id is not in skip, into slot; false at
+ * the end.
+ */
+bool
+conv_copy_next(ConvCopyScan *cs, TupleTableSlot *slot, ConvIdSet *skip)
+{
+	while (table_scan_getnextslot(cs->scan, ForwardScanDirection, cs->copy_slot))
+	{
+		TupleDesc	desc = slot->tts_tupleDescriptor;
+
+		slot_getallattrs(cs->copy_slot);
+		if (!conv_idset_is_empty(skip) && !cs->copy_slot->tts_isnull[cs->key - 1] &&
+			conv_idset_contains(skip, OutputFunctionCall(&cs->key_out,
+														 cs->copy_slot->tts_values[cs->key - 1])))
+			continue;
+		ExecClearTuple(slot);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			AttrNumber	c = cs->map[i];
+
+			slot->tts_values[i] = c ? cs->copy_slot->tts_values[c - 1] : (Datum) 0;
+			slot->tts_isnull[i] = c ? cs->copy_slot->tts_isnull[c - 1] : true;
+		}
+		ExecStoreVirtualTuple(slot);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Stop reading the copy.
+ */
+void
+conv_copy_end(ConvCopyScan *cs)
+{
+	table_endscan(cs->scan);
+	ExecDropSingleTupleTableSlot(cs->copy_slot);
+	table_close(cs->rel, AccessShareLock);
+}
