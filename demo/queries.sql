@@ -59,3 +59,24 @@ SELECT date_trunc('day', call_time)::date AS day, direction, count(*) AS calls
 SELECT day, sum(calls) AS calls FROM daily_calls GROUP BY day ORDER BY day DESC LIMIT 5;
 REFRESH MATERIALIZED VIEW daily_calls;
 SELECT count(*) AS rows_after_refresh FROM daily_calls;
+
+\echo '== keep a local copy of calls, kept current by the background worker'
+SELECT conv_fdw.prefetch('ev.calls', interval '5 minutes');
+DO $$
+BEGIN
+	-- wait for the worker's first sync (the backfill), at most a minute
+	FOR i IN 1..120 LOOP
+		EXIT WHEN EXISTS (SELECT 1 FROM conv_fdw.sync_status WHERE last_sync IS NOT NULL);
+		PERFORM pg_sleep(0.5);
+	END LOOP;
+END
+$$;
+SELECT "table", rows, watermark, last_sync, next_sync, last_error, requests
+  FROM conv_fdw.sync_status;
+
+\echo '== the same count now reads the changes since the copy''s watermark, then the copy'
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM ev.calls WHERE call_time >= now() - interval '7 days';
+
+\echo '== every session and the worker share one rate budget per server'
+SELECT * FROM conv_fdw.rate_status;

@@ -163,7 +163,6 @@ typedef struct ConvPrefetch
 extern bool conv_prefetch_lookup(Oid relid, ConvPrefetch *pf);
 extern char *conv_column_reading(Oid relid, const char *path);
 extern Oid	conv_rel_owner(Oid relid);
-extern char *conv_include_query(Oid relid, const ConvTableDef *table);
 
 /* in localcopy.c */
 typedef struct ConvCopyScan ConvCopyScan;

@@ -152,6 +152,8 @@ static const char *check_number(ConvJsonIter *iter, const char *p,
 static bool integer_fits(const char *s, size_t len);
 static void report_syntax_error(ConvJsonIter *iter, size_t offset,
 								const char *problem) pg_attribute_noreturn();
+static void report_incomplete(ConvJsonIter *iter, size_t start)
+			pg_attribute_noreturn();
 static void report_truncated(ConvJsonIter *iter) pg_attribute_noreturn();
 static void report_unexpected(ConvJsonIter *iter,
 							  const char *problem) pg_attribute_noreturn();
@@ -400,7 +402,7 @@ scan_object(ConvJsonIter *iter, size_t start)
 			case '"':
 				p = skip_string(p + 1, end);
 				if (p == NULL)
-					report_truncated(iter);
+					report_incomplete(iter, start);
 				continue;
 			case '{':
 			case '[':
@@ -429,7 +431,7 @@ scan_object(ConvJsonIter *iter, size_t start)
 		}
 		p++;
 	}
-	report_truncated(iter);
+	report_incomplete(iter, start);
 }
 
 /*
@@ -534,6 +536,32 @@ report_syntax_error(ConvJsonIter *iter, size_t offset, const char *problem)
 			 errdetail("%s at byte offset %zu of %zu: %s",
 					   problem, offset, iter->len, excerpt.data),
 			 errhint("The vendor sent a malformed or truncated response.")));
+}
+
+/*
+ * Report the object that starts at "start" and does not end before the
+ * body does.  The scanner tracks strings and nesting only, so the body may
+ * instead have gone wrong inside it (a gateway's HTML error page in place
+ * of the rest): json-c tells which, and where.
+ */
+static void
+report_incomplete(ConvJsonIter *iter, size_t start)
+{
+	struct json_object *obj;
+	enum json_tokener_error err;
+
+	json_tokener_reset(iter->tok);
+	obj = json_tokener_parse_ex(iter->tok, iter->data + start,
+								(int) (iter->len - start));
+	err = json_tokener_get_error(iter->tok);
+	if (obj != NULL)
+		json_object_put(obj);
+	if (err != json_tokener_success && err != json_tokener_continue)
+		report_syntax_error(iter,
+							start + json_tokener_get_parse_end(iter->tok),
+							psprintf("JSON syntax error (%s)",
+									 json_tokener_error_desc(err)));
+	report_truncated(iter);
 }
 
 /* Report a body that ends before its JSON value does. */

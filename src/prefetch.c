@@ -292,32 +292,3 @@ conv_prefetch_lookup(Oid relid, ConvPrefetch *pf)
 	SPI_finish();
 	return found;
 }
-
-/*
- * The encoded request parameters that make every optional field of relid's
- * columns appear ("include_transcripts=true&..."): a copy has them all.
- */
-char *
-conv_include_query(Oid relid, const ConvTableDef *table)
-{
-	Relation	rel = table_open(relid, AccessShareLock);
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int i = 0; i < tupdesc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-		char	   *path;
-		const ConvColumnDef *col;
-
-		if (att->attisdropped)
-			continue;
-		path = conv_attr_json_path(relid, att->attnum, NameStr(att->attname));
-		col = conv_find_column_def(table, pnstrdup(path, strcspn(path, ".")));
-		if (col && col->include_param && strstr(buf.data, col->include_param) == NULL)
-			appendStringInfo(&buf, "%s%s=true", buf.len > 0 ? "&" : "", col->include_param);
-	}
-	table_close(rel, AccessShareLock);
-	return buf.data;
-}

@@ -299,7 +299,9 @@ start_prefetched(ConvScanState *st)
 		conv_find_table_def(st->vendor, st->table->deletions_endpoint) : NULL;
 	char	   *copy;
 
-	if (!conv_prefetch_lookup(st->relid, pf) || pf->empty)
+	/* the copy lacks the fields that come only on request */
+	if (st->fixed_query[0] != '\0' ||
+		!conv_prefetch_lookup(st->relid, pf) || pf->empty)
 		return false;
 	st->prefetch = pf;
 	st->replaced = conv_idset_create();

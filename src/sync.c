@@ -5,7 +5,9 @@
  *		  list from the copy's watermark to the end, upserting each page's
  *		  objects into the local copy, then apply the vendor's deletions.
  *
- * It reuses the scan's pager, HTTP layer and decoder.  No transaction is
+ * It reuses the scan's pager, HTTP layer and decoder.  The copy leaves out
+ * the fields that only come on request (transcripts, CRM matches: tens of
+ * kilobytes a call); scans that read them go to the API instead.  No transaction is
  * open while a request is in flight; each page's rows and the watermark
  * that covers them are committed in one transaction, so a crash at any
  * moment leaves a copy that is complete up to its watermark, and the next
@@ -39,7 +41,6 @@ typedef struct SyncRound
 	ConvServer *server;
 	char	   *copy_name;		/* qualified, quoted */
 	char	   *key_column;		/* quoted */
-	char	   *include_query;	/* every optional field of the columns */
 	ConvScanStats stats;
 	MemoryContext page_cxt;		/* one response body */
 } SyncRound;
@@ -243,15 +244,10 @@ static void
 sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 		  bool resume, TimestampTz watermark, const char *watermark_id)
 {
-	const char *includes = kind == SYNC_UPSERT ? round->include_query : "";
 	int			page_size = round->server->page_size > 0 ?
 		Min(round->server->page_size, table->max_page_size) : table->default_page_size;
-	ConvPager  *pager;
+	ConvPager  *pager = conv_pager_create(table, "", DT_NOBEGIN, page_size);
 	char	   *path;
-
-	if (includes[0] != '\0' && table->include_page_size > 0)
-		page_size = Min(page_size, table->include_page_size);
-	pager = conv_pager_create(table, includes, DT_NOBEGIN, page_size);
 
 	if (resume)
 		conv_pager_resume(pager, watermark, watermark_id);
@@ -299,7 +295,6 @@ start_round(SyncRound *round, void *arg)
 		round->server = conv_get_server(GetForeignTable(relid)->serverid, conv_rel_owner(relid));
 		round->copy_name = quote_qualified_identifier("conv_fdw", get_rel_name(a->pf.copy_relid));
 		round->key_column = pstrdup(quote_identifier(conv_column_reading(relid, round->table->id_field)));
-		round->include_query = conv_include_query(relid, round->table);
 	}
 	MemoryContextSwitchTo(old);
 }
