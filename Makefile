@@ -28,7 +28,7 @@ EXTENSION = conv_fdw
 DATA = sql/conv_fdw--1.0.sql
 PGFILEDESC = "conv_fdw - foreign data wrapper for conversation-intelligence APIs"
 
-REGRESS = extension
+REGRESS = extension execvision execvision_pushdown
 
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c)
 

@@ -258,6 +258,7 @@ json_field_search(Expr *expr, RelOptInfo *baserel, ConvRelInfo *info)
 	OpExpr	   *op;
 	Const	   *key;
 	AttrNumber	attno;
+	char	   *field;
 
 	if (!IsA(expr, OpExpr))
 		return NULL;
@@ -270,7 +271,11 @@ json_field_search(Expr *expr, RelOptInfo *baserel, ConvRelInfo *info)
 	if (attno == 0 || key->constisnull ||
 		!pushable_path_kind(info->table, info->paths[attno], CONV_PUSH_SEARCH))
 		return NULL;
-	return psprintf("%s.%s", info->paths[attno], TextDatumGetCString(key->constvalue));
+	/* the vendor searches named fields only */
+	field = TextDatumGetCString(key->constvalue);
+	if (field[0] == '\0')
+		return NULL;
+	return psprintf("%s.%s", info->paths[attno], field);
 }
 
 /*

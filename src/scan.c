@@ -51,6 +51,8 @@ typedef struct ConvScanState
 	ExprState  *value_state;	/* the key or search value */
 	ConvColumnMap *map;
 	ConvServer *server;			/* NULL in EXPLAIN without ANALYZE */
+	bool		uses_params;	/* a value comes from an outer row or a
+								 * subquery: known only as the scan runs */
 	Oid			relid;
 	bool		copy_only;		/* table option: read a local copy alone */
 
@@ -145,8 +147,10 @@ find_key_attno(Relation rel, const ConvTableDef *table)
 }
 
 /*
- * The greatest of the since bounds, or DT_NOBEGIN when there are none;
- * sets st->empty when one is NULL (no row can match).
+ * The greatest of the since bounds, or DT_NOBEGIN when there are none or
+ * none is after the vendor's "everything" (a bound of 1900 or 44 BC asks
+ * for everything, in a form the vendor takes); sets st->empty when one is
+ * NULL or infinity (no row can match).
  */
 static TimestampTz
 eval_since(ConvScanState *st, ExprContext *econtext)
@@ -160,6 +164,7 @@ eval_since(ConvScanState *st, ExprContext *econtext)
 		bool		isnull;
 		Datum		value = ExecEvalExpr(state, econtext, &isnull);
 		TimestampTz t;
+		int			overflow;
 
 		if (isnull)
 		{
@@ -168,12 +173,33 @@ eval_since(ConvScanState *st, ExprContext *econtext)
 		}
 		/* a date column's dates are UTC days, as the vendor means them */
 		if (exprType((Node *) state->expr) == DATEOID)
-			t = (TimestampTz) DatumGetDateADT(value) * USECS_PER_DAY;
+			t = date2timestamp_opt_overflow(DatumGetDateADT(value), &overflow);
 		else
 			t = DatumGetTimestampTz(value);
+		/* the vendor sends no time at or after infinity */
+		if (TIMESTAMP_IS_NOEND(t))
+			st->empty = true;
 		since = Max(since, t);
 	}
+	if (since != DT_NOBEGIN && st->table->since_default != NULL &&
+		since <= DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+														 CStringGetDatum(st->table->since_default),
+														 ObjectIdGetDatum(InvalidOid),
+														 Int32GetDatum(-1))))
+		since = DT_NOBEGIN;
 	return since;
+}
+
+/*
+ * Can a key be looked up?  It becomes one segment of the request's path,
+ * which an empty key, "." or ".." cannot be: URL resolution would turn
+ * the request into one of another path ("call/.." is the API's root).  No
+ * object has such a key, so it finds nothing, without a request.
+ */
+static bool
+key_is_path_segment(const char *key)
+{
+	return key[0] != '\0' && strcmp(key, ".") != 0 && strcmp(key, "..") != 0;
 }
 
 /*
@@ -199,8 +225,11 @@ eval_keys(ConvScanState *st, ExprContext *econtext)
 		return NIL;
 	if (!st->key_is_array)
 	{
+		char	   *key;
+
 		getTypeOutputInfo(type, &outfunc, &varlena);
-		return list_make1(OidOutputFunctionCall(outfunc, value));
+		key = OidOutputFunctionCall(outfunc, value);
+		return key_is_path_segment(key) ? list_make1(key) : NIL;
 	}
 	type = ARR_ELEMTYPE(DatumGetArrayTypeP(value));
 	get_typlenbyvalalign(type, &elmlen, &elmbyval, &elmalign);
@@ -216,6 +245,8 @@ eval_keys(ConvScanState *st, ExprContext *econtext)
 		if (nulls[i])
 			continue;
 		key = OidOutputFunctionCall(outfunc, elems[i]);
+		if (!key_is_path_segment(key))
+			continue;
 		foreach(lc, keys)
 			dup |= strcmp(lfirst(lc), key) == 0;
 		if (!dup)
@@ -256,6 +287,37 @@ static char *
 lookup_path(ConvScanState *st, const char *key)
 {
 	return psprintf("%s%s", st->table->lookup_path, conv_url_encode(key));
+}
+
+/*
+ * The request of a scan whose values come from an outer row or a subquery,
+ * with placeholders for them: each run of the scan asks its own.
+ */
+static char *
+describe_parameterized(ConvScanState *st)
+{
+	const ConvTableDef *table = st->table;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "GET %s", st->vendor->api_prefix);
+	if (st->mode == CONV_MODE_LOOKUP)
+		appendStringInfo(&buf, "%s{%s} per outer row",
+						 table->lookup_path, table->key_column);
+	else if (st->mode == CONV_MODE_SEARCH)
+		appendStringInfo(&buf, "%s?%s={value}, then GET %s%s{id} per id found",
+						 table->search_path, conv_url_encode(st->search_field),
+						 st->vendor->api_prefix, table->lookup_path);
+	else
+	{
+		/* only the since bounds of a list scan are expressions */
+		appendStringInfo(&buf, "%s?%s%s%s={%s}", table->list_path,
+						 st->fixed_query, st->fixed_query[0] != '\0' ? "&" : "",
+						 table->since_param, table->since_param);
+		if (table->limit_param && st->page_size > 0)
+			appendStringInfo(&buf, "&%s=%d", table->limit_param, st->page_size);
+	}
+	return buf.data;
 }
 
 /*
@@ -388,14 +450,19 @@ start_scan(ForeignScanState *node)
 	st->started = true;
 	st->since = eval_since(st, econtext);
 	st->active_mode = st->mode;
-	if (st->mode == CONV_MODE_LOOKUP)
+	if (st->empty)
+		st->first_request = "none: the lower bound rules out every row";
+	else if (st->mode == CONV_MODE_LOOKUP)
 	{
+		int			more;
+
 		st->keys = eval_keys(st, econtext);
 		st->empty |= st->keys == NIL;
+		more = list_length(st->keys) - 1;
 		st->first_request = st->keys == NIL ? "none: no key to look up" :
 			psprintf("%s%s", describe_request(st, lookup_path(st, linitial(st->keys))),
-					 list_length(st->keys) > 1 ?
-					 psprintf(" and %d more lookups", list_length(st->keys) - 1) : "");
+					 more > 0 ?
+					 psprintf(" and %d more lookup%s", more, more > 1 ? "s" : "") : "");
 	}
 	else if (st->mode == CONV_MODE_SEARCH)
 	{
@@ -403,7 +470,8 @@ start_scan(ForeignScanState *node)
 		st->empty |= search == NULL;
 		if (search)
 			st->search_request = psprintf("%s?%s=%s", st->table->search_path,
-										  st->search_field, conv_url_encode(search));
+										  conv_url_encode(st->search_field),
+										  conv_url_encode(search));
 		st->first_request = search == NULL ? "none: the value searched for is NULL" :
 			psprintf("%s, then GET %s%s{id} per id found",
 					 describe_request(st, st->search_request),
@@ -452,13 +520,11 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw row",
 										ALLOCSET_SMALL_SIZES);
 
+	st->uses_params = uses_exec_param((Node *) plan->fdw_exprs, NULL);
+
+	/* EXPLAIN shows the request it would make, but makes none */
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-	{
-		/* EXPLAIN shows the request it would make, but makes none */
-		if (!uses_exec_param((Node *) plan->fdw_exprs, NULL))
-			start_scan(node);
 		return;
-	}
 	rte = exec_rt_fetch(plan->scan.scanrelid, estate);
 	st->server = conv_get_server(plan->fs_server,
 								 OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId());
@@ -481,19 +547,32 @@ run_search(ConvScanState *st)
 	(void) conv_http_get(st->server, st->search_request, false, &body, &st->stats);
 	ids = conv_json_parse_strings(body.data, body.len,
 								  describe_request(st, st->search_request));
-	st->search_request = NULL;
 	if (list_length(ids) >= st->table->search_cap)
 	{
+		char	   *list_request = start_list(st);
+
 		ereport(DEBUG1,
 				(errmsg_internal("conv_fdw: the search returned %d ids, the vendor's cap; reading the list instead",
 								 list_length(ids))));
-		(void) start_list(st);
+		/* EXPLAIN ANALYZE tells what the scan did instead */
+		st->first_request = psprintf("%s (%d ids, the vendor's cap), then %s",
+									 describe_request(st, st->search_request),
+									 list_length(ids),
+									 describe_request(st, list_request));
 	}
 	else
 	{
+		ListCell   *lc;
+
 		st->active_mode = CONV_MODE_LOOKUP;
-		st->keys = ids;
+		st->keys = NIL;
+		foreach(lc, ids)
+		{
+			if (key_is_path_segment(lfirst(lc)))
+				st->keys = lappend(st->keys, lfirst(lc));
+		}
 	}
+	st->search_request = NULL;
 	pfree(body.data);
 	MemoryContextSwitchTo(old);
 }
@@ -656,6 +735,7 @@ convReScanForeignScan(ForeignScanState *node)
 	st->keys = NIL;
 	st->current_key = NULL;
 	st->search_request = NULL;
+	st->first_request = NULL;
 	MemoryContextReset(st->page_cxt);
 	MemoryContextReset(st->scan_cxt);
 }
@@ -686,12 +766,15 @@ convExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ConvScanStats *stats = &st->stats;
 
 	if (es->verbose)
+	{
+		/* a scan that has not run (or not yet again) tells what it would ask */
+		if (!st->uses_params && !st->started)
+			start_scan(node);
 		ExplainPropertyText("Remote request",
-							st->first_request ? st->first_request :
-							psprintf("GET %s%s{%s} per outer row", st->vendor->api_prefix,
-									 st->table->lookup_path ? st->table->lookup_path : "",
-									 st->table->key_column ? st->table->key_column : "key"),
+							st->uses_params ? describe_parameterized(st) :
+							st->first_request,
 							es);
+	}
 	if (!es->analyze)
 		return;
 	if (es->format == EXPLAIN_FORMAT_TEXT)
