@@ -87,7 +87,8 @@ main() {
 	prefetched=$(best_ms ev.calls)
 	sql "ALTER FOREIGN TABLE ev.calls OPTIONS (ADD copy_only 'true')"
 	copy=$(best_ms ev.calls)
-	sql "CREATE TABLE heap_calls AS SELECT * FROM conv_fdw.copy_$(sql "SELECT 'ev.calls'::regclass::oid"); VACUUM ANALYZE heap_calls"
+	sql "CREATE TABLE heap_calls AS SELECT * FROM conv_fdw.copy_$(sql "SELECT 'ev.calls'::regclass::oid")"
+	sql "VACUUM ANALYZE heap_calls"
 	heap=$(best_ms heap_calls)
 
 	printf '\n%-40s %10s %12s\n' "scan of $CALLS calls ($QUERY ...)" "best ms" "vs heap"
