@@ -7,19 +7,22 @@
  * A server's rate_limit option (default: its vendor's) lists windows of
  * the day, in the server's rate_timezone: "5/s 06:00-21:00; 25/s" is five
  * requests a second from 06:00 to 21:00 and 25 otherwise; "75/min,
- * 2000/hour" applies both limits all day.  Requests are spaced evenly at
- * the window's rate (the strictest of its limits): each takes the next
- * free slot and waits for it, so no second ever holds more requests than
- * the vendor allows, whoever makes them.
+ * 2000/hour" applies both limits all day.  The first window whose time of
+ * day covers the local time applies, else the window without one.
+ * Requests are spaced evenly at the window's rate (the strictest of its
+ * limits): each takes the next free slot and waits for it, so no second
+ * ever holds more requests than the vendor allows, whoever makes them.
  *
  * With conv_fdw in shared_preload_libraries the slots live in shared
  * memory.  Without it each backend keeps its own, and says once that
  * sessions together may then exceed the vendor's limit.
  *
  * A 429 with Retry-After pauses the whole server's budget until then, so
- * every user of the server slows down, not just the one that was refused.
- * Interactive queries go first: the worker waits while any backend waits,
- * and it uses at most conv_fdw.worker_rate_share of the rate.
+ * every user of the server slows down, not just the one that was refused;
+ * requests already waiting for a slot take a new one after the pause.
+ * Interactive queries go first: the worker never queues for a slot (it
+ * takes one only when one is free and no backend waits), and it uses at
+ * most conv_fdw.worker_rate_share of the rate.
  *
  * src/ratelimit.c
  *
@@ -176,7 +179,8 @@ parse_limit(const char **p, double *per_second)
 		{
 			*p += len;
 			*per_second = count / units[i].seconds;
-			return true;
+			/* slower than one a day is a mistake (and overflows the spacing) */
+			return *per_second * SECS_PER_DAY >= 1;
 		}
 	}
 	return false;
@@ -218,8 +222,7 @@ parse_window(const char *text, ConvRateWindow *w)
 }
 
 /*
- * Parse a rate_limit option into windows; false if it is malformed.  The
- * windows are tried in order, so an all-day fallback goes last.
+ * Parse a rate_limit option into windows; false if it is malformed.
  */
 bool
 conv_rate_parse(const char *spec, List **windows)
@@ -240,28 +243,45 @@ conv_rate_parse(const char *spec, List **windows)
 }
 
 /*
- * The window in force at time t in time zone tz: the first that covers
- * the local time of day (windows may wrap midnight), else the last.
+ * The window in force at time t in time zone tz: the first window with a
+ * time of day that covers the local time (windows may wrap midnight), else
+ * the first all-day window, wherever it stands, else the last window.
+ * *otherwise, if not NULL, is set when the windows have times of day and
+ * none covers t.
  */
 static ConvRateWindow *
-window_at(List *windows, struct pg_tz *tz, TimestampTz t)
+window_at(List *windows, struct pg_tz *tz, TimestampTz t, bool *otherwise)
 {
 	pg_time_t	secs = timestamptz_to_time_t(t);
 	struct pg_tm *tm = pg_localtime(&secs, tz);
 	int			minute = tm ? tm->tm_hour * 60 + tm->tm_min : 0;
+	ConvRateWindow *all_day = NULL;
+	bool		timed = false;
 	ListCell   *lc;
 
 	foreach(lc, windows)
 	{
 		ConvRateWindow *w = lfirst(lc);
 
-		if (w->start_minute == w->end_minute ||
-			(w->start_minute < w->end_minute ?
-			 minute >= w->start_minute && minute < w->end_minute :
-			 minute >= w->start_minute || minute < w->end_minute))
+		if (w->start_minute == w->end_minute)
+		{
+			if (all_day == NULL)
+				all_day = w;
+			continue;
+		}
+		timed = true;
+		if (w->start_minute < w->end_minute ?
+			minute >= w->start_minute && minute < w->end_minute :
+			minute >= w->start_minute || minute < w->end_minute)
+		{
+			if (otherwise)
+				*otherwise = false;
 			return w;
+		}
 	}
-	return llast(windows);
+	if (otherwise)
+		*otherwise = timed;
+	return all_day ? all_day : llast(windows);
 }
 
 /*
@@ -270,7 +290,7 @@ window_at(List *windows, struct pg_tz *tz, TimestampTz t)
 static double
 current_rate(const ConvServer *server, TimestampTz t)
 {
-	return window_at(server->rate_windows, server->rate_tz, t)->per_second;
+	return window_at(server->rate_windows, server->rate_tz, t, NULL)->per_second;
 }
 
 /*
@@ -296,10 +316,24 @@ budgets(void)
 }
 
 /*
+ * Is a slot unused at time now: nothing reserved ahead, no pause, nobody
+ * queued?
+ */
+static bool
+slot_idle(const ConvRateSlot *slot, TimestampTz now)
+{
+	return slot->next_slot <= now && slot->worker_next <= now &&
+		slot->throttled_until <= now && slot->interactive_waiting == 0;
+}
+
+/*
  * The slot of a server (created if needed); the caller holds the lock.
+ * When every slot has been taken, the one idle the longest is reused: a
+ * dropped server (or database) keeps its slot until then, and an idle
+ * server loses only its counters.
  */
 static ConvRateSlot *
-find_slot(ConvRateShared *shared, Oid serverid)
+find_slot(ConvRateShared *shared, Oid serverid, TimestampTz now)
 {
 	ConvRateSlot *free_slot = NULL;
 
@@ -309,7 +343,11 @@ find_slot(ConvRateShared *shared, Oid serverid)
 
 		if (slot->dbid == MyDatabaseId && slot->serverid == serverid)
 			return slot;
-		if (slot->dbid == InvalidOid && free_slot == NULL)
+		if (free_slot != NULL && free_slot->dbid == InvalidOid)
+			continue;			/* a never used one is best */
+		if (slot->dbid == InvalidOid ||
+			(slot_idle(slot, now) &&
+			 (free_slot == NULL || slot->next_slot < free_slot->next_slot)))
 			free_slot = slot;
 	}
 	if (free_slot == NULL)
@@ -340,11 +378,14 @@ unlock_budgets(ConvRateShared *shared)
 
 /*
  * Take the next slot of the server's budget: returns when the request may
- * start (at or after now), or 0 when the worker must step back for an
- * interactive query.
+ * start (at or after now).  The worker never queues, since a slot it held
+ * ahead would make interactive queries that come after it wait: while a
+ * backend is queued, no slot is free now, or its share of the rate is used
+ * up, it gets 0, and in *retry_at when to look again.
  */
 static TimestampTz
-reserve(ConvRateSlot *slot, double rate, bool worker, TimestampTz now)
+reserve(ConvRateSlot *slot, double rate, bool worker, TimestampTz now,
+		TimestampTz *retry_at)
 {
 	int64		interval = (int64) (USECS_PER_SEC / rate);
 	TimestampTz start = Max(now, Max(slot->next_slot, slot->throttled_until));
@@ -352,20 +393,17 @@ reserve(ConvRateSlot *slot, double rate, bool worker, TimestampTz now)
 	slot->per_second = rate;
 	if (worker)
 	{
-		if (slot->interactive_waiting > 0)
-			return 0;
 		start = Max(start, slot->worker_next);
+		if (slot->interactive_waiting > 0 || start > now)
+		{
+			*retry_at = Min(start, now + USECS_PER_SEC / 10);
+			return 0;
+		}
 		slot->worker_next = start + (int64) (interval / Max(conv_worker_rate_share, 0.01));
 	}
 	else if (start > now)
 		slot->interactive_waiting++;
 	slot->next_slot = start + interval;
-	slot->requests++;
-	if (start > now)
-	{
-		slot->waits++;
-		slot->wait_ms += (start - now) / 1000.0;
-	}
 	return start;
 }
 
@@ -377,7 +415,8 @@ sleep_until(TimestampTz t)
 {
 	for (;;)
 	{
-		long		ms = (long) ((t - GetCurrentTimestamp()) / 1000);
+		/* rounded up: waking early would start a request before its slot */
+		long		ms = (long) ((t - GetCurrentTimestamp() + 999) / 1000);
 
 		if (ms <= 0)
 			return;
@@ -389,11 +428,16 @@ sleep_until(TimestampTz t)
 }
 
 /*
- * A queued interactive request is no longer queued.
+ * A queued interactive request (the slot in arg) is no longer queued.  Also
+ * a before_shmem_exit callback: a backend ended while it waits
+ * (pg_terminate_backend) must not leave the worker waiting for it forever.
  */
 static void
-leave_queue(ConvRateShared *shared, ConvRateSlot *slot)
+leave_queue(int code, Datum arg)
 {
+	ConvRateShared *shared = rate_shared ? rate_shared : local_rates;
+	ConvRateSlot *slot = (ConvRateSlot *) DatumGetPointer(arg);
+
 	lock_budgets(shared);
 	slot->interactive_waiting--;
 	unlock_budgets(shared);
@@ -401,25 +445,22 @@ leave_queue(ConvRateShared *shared, ConvRateSlot *slot)
 
 /*
  * Sleep until a reserved slot's start; a queued interactive request stops
- * counting as queued when it ends, on error (cancel) too.
+ * counting as queued when it ends, on error (cancel) and process exit too.
  */
 static void
-wait_for_slot(ConvRateShared *shared, ConvRateSlot *slot, TimestampTz start,
-			  bool queued)
+wait_for_slot(ConvRateSlot *slot, TimestampTz start, bool queued)
 {
-	PG_TRY();
+	if (!queued)
+	{
+		sleep_until(start);
+		return;
+	}
+	PG_ENSURE_ERROR_CLEANUP(leave_queue, PointerGetDatum(slot));
 	{
 		sleep_until(start);
 	}
-	PG_CATCH();
-	{
-		if (queued)
-			leave_queue(shared, slot);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	if (queued)
-		leave_queue(shared, slot);
+	PG_END_ENSURE_ERROR_CLEANUP(leave_queue, PointerGetDatum(slot));
+	leave_queue(0, PointerGetDatum(slot));
 }
 
 /*
@@ -431,27 +472,56 @@ conv_rate_acquire(const ConvServer *server)
 {
 	ConvRateShared *shared = budgets();
 	TimestampTz begin = GetCurrentTimestamp();
-	TimestampTz start;
-	ConvRateSlot *slot;
-	bool		queued;
+	bool		waited = false;
 
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();
+		TimestampTz retry_at = 0;
+		TimestampTz start;
+		ConvRateSlot *slot;
+		bool		throttled;
 
 		lock_budgets(shared);
-		slot = find_slot(shared, server->serverid);
-		start = reserve(slot, current_rate(server, now), conv_rate_is_worker, now);
+		slot = find_slot(shared, server->serverid, now);
+		start = reserve(slot, current_rate(server, now), conv_rate_is_worker,
+						now, &retry_at);
 		unlock_budgets(shared);
-		queued = !conv_rate_is_worker && start > now;
-		if (start != 0)
-			break;
-		/* an interactive query is queued: let it go first */
-		sleep_until(now + USECS_PER_SEC / 10);
-	}
 
-	wait_for_slot(shared, slot, start, queued);
-	return (GetCurrentTimestamp() - begin) / 1000.0;
+		if (start == 0)
+		{
+			/* the worker steps back */
+			waited = true;
+			sleep_until(retry_at);
+			continue;
+		}
+		if (start > now)
+		{
+			waited = true;
+			wait_for_slot(slot, start, !conv_rate_is_worker);
+		}
+
+		/*
+		 * A 429 that came while this request waited pauses it too: it takes
+		 * a new slot after the pause.  Else it goes, and counts.
+		 */
+		now = GetCurrentTimestamp();
+		lock_budgets(shared);
+		slot = find_slot(shared, server->serverid, now);
+		throttled = slot->throttled_until > now;
+		if (!throttled)
+		{
+			slot->requests++;
+			if (waited)
+			{
+				slot->waits++;
+				slot->wait_ms += (now - begin) / 1000.0;
+			}
+		}
+		unlock_budgets(shared);
+		if (!throttled)
+			return (now - begin) / 1000.0;
+	}
 }
 
 /*
@@ -466,7 +536,7 @@ conv_rate_throttle(const ConvServer *server, long retry_after_ms)
 	TimestampTz until = GetCurrentTimestamp() + retry_after_ms * INT64CONST(1000);
 
 	lock_budgets(shared);
-	slot = find_slot(shared, server->serverid);
+	slot = find_slot(shared, server->serverid, GetCurrentTimestamp());
 	slot->throttled_until = Max(slot->throttled_until, until);
 	unlock_budgets(shared);
 }
@@ -485,6 +555,7 @@ conv_fdw_rate_budget(PG_FUNCTION_ARGS)
 	List	   *windows;
 	struct pg_tz *tz;
 	ConvRateWindow *w;
+	bool		otherwise;
 	ConvRateShared *shared = rate_shared ? rate_shared : local_rates;
 	ConvRateSlot slot = {0};
 	Datum		values[6];
@@ -494,7 +565,7 @@ conv_fdw_rate_budget(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	conv_server_rate(serverid, &windows, &tz, NULL);
-	w = window_at(windows, tz, now);
+	w = window_at(windows, tz, now, &otherwise);
 	if (shared)
 	{
 		lock_budgets(shared);
@@ -504,8 +575,8 @@ conv_fdw_rate_budget(PG_FUNCTION_ARGS)
 				slot = shared->slots[i];
 		unlock_budgets(shared);
 	}
-	values[0] = CStringGetTextDatum(w->start_minute == w->end_minute ?
-									(list_length(windows) > 1 ? "otherwise" : "all day") :
+	values[0] = CStringGetTextDatum(otherwise ? "otherwise" :
+									w->start_minute == w->end_minute ? "all day" :
 									psprintf("%02d:%02d-%02d:%02d %s",
 											 w->start_minute / 60, w->start_minute % 60,
 											 w->end_minute / 60, w->end_minute % 60,
