@@ -640,6 +640,17 @@ copy_body(const HttpRequest *req, StringInfo body)
 }
 
 /*
+ * Did the vendor answer 429 or 503 with Retry-After?  Then the whole
+ * server's rate budget pauses, for every session.
+ */
+static bool
+vendor_asked_to_wait(const HttpRequest *req)
+{
+	return req->result == CURLE_OK && (req->status == 429 || req->status == 503) &&
+		req->retry_after > 0;
+}
+
+/*
  * Send the request, retrying as server option max_retries allows.  Returns
  * true for a 2xx response, false for a 404 when missing_ok; raises an
  * error otherwise.
@@ -667,19 +678,21 @@ run_request(HttpRequest *req, bool missing_ok, StringInfo body,
 			resetStringInfo(body);
 			return false;
 		}
+		/* the vendor asks everyone to wait, whether or not we retry */
+		delay = retry_delay_ms(req);
+		if (vendor_asked_to_wait(req))
+			conv_rate_throttle(req->server, delay);
 		if (!is_retryable(req) || req->attempts > req->server->max_retries)
 			report_failure(req);
 
 		stats->retries++;
-		delay = retry_delay_ms(req);
 		elog(DEBUG1, "conv_fdw: GET %s: %s; retry %d of %d in %ld ms",
 			 req->url,
 			 req->result != CURLE_OK ? curl_easy_strerror(req->result) :
 			 psprintf("HTTP status %ld", req->status),
 			 req->attempts, req->server->max_retries, delay);
-		if (req->result == CURLE_OK && req->status == 429 && req->retry_after > 0)
-			conv_rate_throttle(req->server, delay);	/* every user waits */
-		else
+		/* a pause of the server's budget delays the retry's slot already */
+		if (!vendor_asked_to_wait(req))
 			sleep_ms(delay);
 	}
 }

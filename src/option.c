@@ -748,14 +748,17 @@ conv_server_rate(Oid serverid, List **windows, struct pg_tz **tz, char **spec)
 	char	   *limit = conv_get_server_option(serverid, "rate_limit");
 	char	   *zone = conv_get_server_option(serverid, "rate_timezone");
 
-	if (limit == NULL && vendor)
+	if (limit == NULL && vendor && vendor->default_rate_limit)
 		limit = pstrdup(vendor->default_rate_limit);
 	if (zone == NULL)
-		zone = vendor ? pstrdup(vendor->default_rate_timezone) : "UTC";
+		zone = vendor && vendor->default_rate_timezone ?
+			pstrdup(vendor->default_rate_timezone) : "UTC";
 	if (limit == NULL || !conv_rate_parse(limit, windows))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("server %u has no valid rate limit", serverid)));
+				 errmsg("server \"%s\" has no valid rate limit",
+						GetForeignServer(serverid)->servername),
+				 errhint("Set the server option rate_limit, e.g. '10/s'.")));
 	*tz = pg_tzset(zone);
 	if (*tz == NULL)
 		ereport(ERROR,
