@@ -44,11 +44,12 @@
 #include "conv_fdw.h"
 
 /*
- * The cost of one request in planner units.  A request takes tens to
- * hundreds of milliseconds and uses up the vendor's rate budget, so it
- * dwarfs any local work.
+ * The cost of one request in planner units, as postgres_fdw's startup
+ * cost: a request outweighs local work on a row by far, yet a full scan
+ * must not look expensive enough to trigger JIT compilation (whose
+ * threshold is 100000) for a query that mostly waits on the network.
  */
-#define CONV_REQUEST_COST 1000.0
+#define CONV_REQUEST_COST 100.0
 /* decoding a JSON object into a row, per row */
 #define CONV_ROW_COST (cpu_tuple_cost * 10)
 /* row estimates: nothing is known of the vendor's data before a scan */

@@ -50,6 +50,7 @@ typedef struct ConvScanState
 	List	   *since_states;	/* ExprStates of the since bounds */
 	ExprState  *value_state;	/* the key or search value */
 	ConvColumnMap *map;
+	bool		decode_none;	/* the query reads no column */
 	ConvServer *server;			/* NULL in EXPLAIN without ANALYZE */
 	bool		uses_params;	/* a value comes from an outer row or a
 								 * subquery: known only as the scan runs */
@@ -511,6 +512,8 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 										(PlanState *) node);
 	if (list_length(plan->fdw_exprs) > nsince)
 		st->value_state = ExecInitExpr(llast(plan->fdw_exprs), (PlanState *) node);
+	/* no column read (count(*)): nothing to decode, and NULL would mean all */
+	st->decode_none = list_nth(priv, CONV_PRIV_ATTRS) == NIL;
 	st->map = conv_column_map_create(rel, attrs_bitmap(list_nth(priv, CONV_PRIV_ATTRS)),
 									 st->table->id_field);
 	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw scan",
@@ -707,7 +710,10 @@ convIterateForeignScan(ForeignScanState *node)
 			conv_idset_add(st->replaced,
 						   conv_json_scalar_text(conv_json_get_path(obj, st->table->id_field)));
 		old = MemoryContextSwitchTo(st->row_cxt);
-		conv_decode_object(st->map, obj, slot->tts_values, slot->tts_isnull);
+		if (st->decode_none)
+			memset(slot->tts_isnull, true, slot->tts_tupleDescriptor->natts * sizeof(bool));
+		else
+			conv_decode_object(st->map, obj, slot->tts_values, slot->tts_isnull);
 		fill_key(st, slot);
 		MemoryContextSwitchTo(old);
 		return ExecStoreVirtualTuple(slot);
