@@ -19,6 +19,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "executor/tuptable.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -53,9 +54,23 @@ conv_copy_begin(Oid copy_relid, TupleDesc desc, const char *key_column,
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Form_pg_attribute copy_att;
 
-		if (!att->attisdropped)
-			cs->map[i] = get_attnum(copy_relid, NameStr(att->attname));
+		if (att->attisdropped)
+			continue;
+		cs->map[i] = get_attnum(copy_relid, NameStr(att->attname));
+		if (cs->map[i] == InvalidAttrNumber)
+			continue;
+		/* a column whose type changed since the copy was made */
+		copy_att = TupleDescAttr(copy_desc, cs->map[i] - 1);
+		if (copy_att->atttypid != att->atttypid || copy_att->atttypmod != att->atttypmod)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of the local copy %s has type %s, but the foreign table's has type %s",
+							NameStr(att->attname), RelationGetRelationName(cs->rel),
+							format_type_with_typemod(copy_att->atttypid, copy_att->atttypmod),
+							format_type_with_typemod(att->atttypid, att->atttypmod)),
+					 errhint("Call conv_fdw.unprefetch() and conv_fdw.prefetch() to make the copy again.")));
 	}
 	cs->key = get_attnum(copy_relid, key_column);
 	if (cs->key == InvalidAttrNumber)

@@ -212,7 +212,8 @@ conv_pager_next_request(ConvPager *pager)
 			appendStringInfo(&buf, "%c%s=%s", sep, table->since_param, conv_url_encode(since));
 		sep = since ? '&' : sep;
 	}
-	if (table->paging == CONV_PAGING_KEYSET && pager->have_pos)
+	/* a position resumed from a time alone (no deletions yet) has no id */
+	if (table->paging == CONV_PAGING_KEYSET && pager->have_pos && pager->pos_id)
 		appendStringInfo(&buf, "&last_id=%s", conv_url_encode(pager->pos_id));
 	if (table->limit_param && pager->page_size > 0)
 		appendStringInfo(&buf, "%c%s=%d", sep, table->limit_param, pager->page_size);

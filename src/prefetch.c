@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -92,14 +93,20 @@ check_prefetchable(Oid relid)
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
 	table = conv_table_def_for(relid, NULL);
-	if (table->paging == CONV_PAGING_NONE || table->id_field == NULL ||
-		table->list_path == NULL)
+	if (table->paging == CONV_PAGING_NONE || table->list_path == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("foreign table \"%s\" cannot be prefetched", get_rel_name(relid)),
 				 errdetail("Its endpoint %s has no paging by time and id to keep a copy current with.",
 						   table->endpoint),
 				 errhint("Query it directly; it is read in one request anyway.")));
+	if (table->id_field == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("foreign table \"%s\" cannot be prefetched", get_rel_name(relid)),
+				 errdetail("The objects of its endpoint %s have no id to keep a copy by.",
+						   table->endpoint),
+				 errhint("Query it directly, with a lower bound on its time column to read less.")));
 	if (conv_column_reading(relid, table->id_field) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -144,18 +151,27 @@ create_copy(Oid relid, const ConvTableDef *table)
 
 /*
  * Run fn(arg) as the bootstrap superuser: the catalog of prefetched
- * tables and the copies are the extension's, not the caller's.
+ * tables and the copies are the extension's, not the caller's.  The
+ * caller's search_path must not choose the functions and operators of
+ * the SQL run so (an "=" or now() of the caller's own would run as
+ * superuser): it is pg_catalog alone meanwhile.  On error, the abort of
+ * the (sub)transaction restores the search_path.
  */
 static void
 as_superuser(void (*fn) (void *), void *arg)
 {
 	Oid			saved_user;
 	int			saved_sec;
+	int			nestlevel;
 
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
 	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	nestlevel = NewGUCNestLevel();
 	PG_TRY();
 	{
+		(void) set_config_option("search_path", "pg_catalog, pg_temp",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 		fn(arg);
 	}
 	PG_FINALLY();
@@ -163,6 +179,7 @@ as_superuser(void (*fn) (void *), void *arg)
 		SetUserIdAndSecContext(saved_user, saved_sec);
 	}
 	PG_END_TRY();
+	AtEOXact_GUC(false, nestlevel);
 }
 
 typedef struct PrefetchArgs
@@ -255,26 +272,35 @@ conv_fdw_unprefetch(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/*
- * The local copy of relid and its watermark, if relid is prefetched (and
- * the extension's catalog exists); used by the planner and scans.
- */
-bool
-conv_prefetch_lookup(Oid relid, ConvPrefetch *pf)
+/* Arguments and result of lookup_prefetch. */
+typedef struct LookupArgs
 {
-	Oid			catalog = get_relname_relid("prefetched", get_namespace_oid("conv_fdw", true));
-	MemoryContext caller = CurrentMemoryContext;
+	Oid			relid;
+	ConvPrefetch *pf;
+	MemoryContext caller;
 	bool		found;
+} LookupArgs;
+
+/*
+ * Read relid's row of the catalog of prefetched tables.  The read is
+ * read-only SPI, so it sees the catalog with the active snapshot: in a
+ * scan, the query's, with which it also reads the copy, so the watermark
+ * and the copy's rows are always of the same sync commit.
+ */
+static void
+lookup_prefetch(void *arg)
+{
+	LookupArgs *a = arg;
+	ConvPrefetch *pf = a->pf;
 	bool		isnull;
 
-	memset(pf, 0, sizeof(*pf));
-	if (!OidIsValid(catalog))
-		return false;
 	SPI_connect();
-	spi_exec(psprintf("SELECT copy_relid, watermark, watermark_id, deletions_watermark, "
-					  "deletions_watermark_id FROM conv_fdw.prefetched WHERE relid = %u", relid));
-	found = SPI_processed > 0;
-	if (found)
+	if (SPI_execute(psprintf("SELECT copy_relid, watermark, watermark_id, deletions_watermark, "
+							 "deletions_watermark_id FROM conv_fdw.prefetched WHERE relid = %u",
+							 a->relid), true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "conv_fdw: could not read conv_fdw.prefetched");
+	a->found = SPI_processed > 0;
+	if (a->found)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
@@ -283,12 +309,30 @@ conv_prefetch_lookup(Oid relid, ConvPrefetch *pf)
 		pf->copy_relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
 		pf->watermark = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &pf->empty));
 		id = SPI_getvalue(tup, desc, 3);
-		pf->watermark_id = id ? MemoryContextStrdup(caller, id) : NULL;
+		pf->watermark_id = id ? MemoryContextStrdup(a->caller, id) : NULL;
 		pf->deletions_watermark = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
 		pf->has_deletions_watermark = !isnull;
 		id = SPI_getvalue(tup, desc, 5);
-		pf->deletions_watermark_id = id ? MemoryContextStrdup(caller, id) : NULL;
+		pf->deletions_watermark_id = id ? MemoryContextStrdup(a->caller, id) : NULL;
 	}
 	SPI_finish();
-	return found;
+}
+
+/*
+ * The local copy of relid and its watermark, if relid is prefetched (and
+ * the extension's catalog exists); used by scans and the worker.  The
+ * catalog is not readable by the users who scan foreign tables, so it is
+ * read as superuser.
+ */
+bool
+conv_prefetch_lookup(Oid relid, ConvPrefetch *pf)
+{
+	Oid			catalog = get_relname_relid("prefetched", get_namespace_oid("conv_fdw", true));
+	LookupArgs	a = {relid, pf, CurrentMemoryContext, false};
+
+	memset(pf, 0, sizeof(*pf));
+	if (!OidIsValid(catalog))
+		return false;
+	as_superuser(lookup_prefetch, &a);
+	return a.found;
 }

@@ -25,6 +25,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "foreign/foreign.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -39,7 +40,11 @@ typedef struct SyncRound
 	Oid			relid;
 	const ConvTableDef *table;
 	ConvServer *server;
+	Oid			owner;			/* the foreign table's, who owns the copy */
+	Oid			copy_relid;		/* the copy, of this prefetch() */
 	char	   *copy_name;		/* qualified, quoted */
+	TimestampTz started;
+	bool		gone;			/* unprefetched since the round started */
 	char	   *key_column;		/* quoted */
 	ConvScanStats stats;
 	MemoryContext page_cxt;		/* one response body */
@@ -143,9 +148,14 @@ upsert_page(SyncRound *round, SyncPage *page)
 		int			n = 0;
 		bool		isnull;
 
+		/*
+		 * The pager moves the position over every object, but its answer
+		 * (seen before in this round?) is not for us: an object modified
+		 * while the round pages comes again later, and that later version is
+		 * the one to keep.  Upserting a repeat is harmless.
+		 */
 		round->stats.rows_fetched++;
-		if (!conv_pager_accept(page->pager, obj))
-			continue;
+		(void) conv_pager_accept(page->pager, obj);
 		conv_decode_object(map, obj, values, nulls);
 		for (int i = 0; i < tupdesc->natts; i++)
 		{
@@ -183,7 +193,8 @@ delete_page(SyncRound *round, SyncPage *page)
 		Datum		arg;
 
 		round->stats.rows_fetched++;
-		if (!conv_pager_accept(page->pager, obj) || id == NULL)
+		(void) conv_pager_accept(page->pager, obj);
+		if (id == NULL)
 			continue;
 		arg = CStringGetTextDatum(id);
 		if (SPI_execute_plan(plan, &arg, NULL, false, 0) != SPI_OK_DELETE)
@@ -206,8 +217,29 @@ typedef struct ApplyArgs
 } ApplyArgs;
 
 /*
+ * Is the table still prefetched as when the round started?  Locks its
+ * catalog row, so that unprefetch() waits for the page being applied.
+ * Without this, a page requested before an unprefetch() and prefetch()
+ * again would move the new copy's watermark past rows it never got.
+ */
+static bool
+still_prefetched(SyncRound *round)
+{
+	if (SPI_execute(psprintf("SELECT 1 FROM conv_fdw.prefetched WHERE relid = %u "
+							 "AND copy_relid = %u FOR UPDATE",
+							 round->relid, round->copy_relid), false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "conv_fdw: could not read conv_fdw.prefetched");
+	round->gone = SPI_processed == 0;
+	return !round->gone;
+}
+
+/*
  * Apply a page to the copy and move the watermark over it, in one
- * transaction.
+ * transaction.  The copy is written as its owner, in a security-restricted
+ * operation, as REFRESH MATERIALIZED VIEW writes a view: the owner may
+ * have put triggers, or columns of a domain with a CHECK, on it, and their
+ * functions must not run as the worker's superuser.  The watermark, in the
+ * extension's catalog, is moved as superuser.
  */
 static void
 apply_page(SyncRound *round, void *arg)
@@ -218,11 +250,19 @@ apply_page(SyncRound *round, void *arg)
 	Oid			types[2] = {TIMESTAMPTZOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
+	Oid			saved_user;
+	int			saved_sec;
 
+	if (!still_prefetched(round))
+		return;
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(round->owner, saved_sec | SECURITY_RESTRICTED_OPERATION);
 	if (a->kind == SYNC_UPSERT)
 		upsert_page(round, a->page);
 	else
 		delete_page(round, a->page);
+	/* on error, aborting the transaction restores the user */
+	SetUserIdAndSecContext(saved_user, saved_sec);
 	if (!conv_pager_position(a->page->pager, &t, &id))
 		return;
 	values[0] = TimestampTzGetDatum(t);
@@ -266,6 +306,8 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 		MemoryContextSwitchTo(old);
 
 		in_transaction(apply_page, round, &args);
+		if (round->gone)
+			return;
 		conv_pager_page_done(pager);
 	}
 }
@@ -279,6 +321,30 @@ typedef struct StartArgs
 } StartArgs;
 
 /*
+ * Forget a prefetched foreign table that was dropped (unprefetch() can no
+ * longer name it): its catalog row and its copy go.
+ */
+static void
+forget_dropped(Oid relid, Oid copy_relid)
+{
+	char	   *copy = get_rel_name(copy_relid);
+
+	if (SPI_exec(psprintf("DELETE FROM conv_fdw.prefetched WHERE relid = %u", relid), 0) != SPI_OK_DELETE)
+		elog(ERROR, "conv_fdw: could not forget foreign table %u", relid);
+	if (copy != NULL)
+	{
+		char	   *qname = quote_qualified_identifier("conv_fdw", copy);
+
+		if (SPI_exec(psprintf("ALTER EXTENSION conv_fdw DROP TABLE %s", qname), 0) != SPI_OK_UTILITY ||
+			SPI_exec(psprintf("DROP TABLE %s", qname), 0) != SPI_OK_UTILITY)
+			elog(ERROR, "conv_fdw: could not drop %s", qname);
+	}
+	ereport(LOG,
+			(errmsg("conv_fdw dropped the local copy of foreign table %u, which no longer exists",
+					relid)));
+}
+
+/*
  * Read what the round needs from the catalogs into the round's context.
  */
 static void
@@ -288,11 +354,18 @@ start_round(SyncRound *round, void *arg)
 	MemoryContext old = MemoryContextSwitchTo(a->cxt);
 	Oid			relid = round->relid;
 
-	a->found = get_rel_name(relid) != NULL && conv_prefetch_lookup(relid, &a->pf);
+	a->found = conv_prefetch_lookup(relid, &a->pf);
+	if (a->found && get_rel_name(relid) == NULL)
+	{
+		forget_dropped(relid, a->pf.copy_relid);
+		a->found = false;
+	}
 	if (a->found)
 	{
 		round->table = conv_table_def_for(relid, NULL);
-		round->server = conv_get_server(GetForeignTable(relid)->serverid, conv_rel_owner(relid));
+		round->owner = conv_rel_owner(relid);
+		round->copy_relid = a->pf.copy_relid;
+		round->server = conv_get_server(GetForeignTable(relid)->serverid, round->owner);
 		round->copy_name = quote_qualified_identifier("conv_fdw", get_rel_name(a->pf.copy_relid));
 		round->key_column = pstrdup(quote_identifier(conv_column_reading(relid, round->table->id_field)));
 	}
@@ -300,14 +373,23 @@ start_round(SyncRound *round, void *arg)
 }
 
 /*
- * Record the round's end: when the next is due, and no error.
+ * Record the round's end: when the next is due, and no error.  A
+ * prefetch() during the round made a sync due at a time after the round
+ * started: that one is kept, so that the changes it was called for are
+ * synced.
  */
 static void
 finish_round(SyncRound *round, void *arg)
 {
-	if (SPI_exec(psprintf("UPDATE conv_fdw.prefetched SET last_sync = now(), "
-						  "next_sync = now() + sync_interval, last_error = NULL "
-						  "WHERE relid = %u", round->relid), 0) != SPI_OK_UPDATE)
+	Oid			types[1] = {TIMESTAMPTZOID};
+	Datum		values[1] = {TimestampTzGetDatum(round->started)};
+
+	if (SPI_execute_with_args(psprintf("UPDATE conv_fdw.prefetched SET last_sync = now(), "
+									   "next_sync = CASE WHEN next_sync > $1 THEN next_sync "
+									   "ELSE now() + sync_interval END, last_error = NULL "
+									   "WHERE relid = %u AND copy_relid = %u",
+									   round->relid, round->copy_relid),
+							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "conv_fdw: could not record the sync of %u", round->relid);
 }
 
@@ -324,6 +406,7 @@ conv_sync_table(Oid relid, MemoryContext cxt)
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
 	round.page_cxt = AllocSetContextCreate(cxt, "conv_fdw sync page", ALLOCSET_DEFAULT_SIZES);
+	round.started = GetCurrentTimestamp();
 	in_transaction(start_round, &round, &start);
 	if (!start.found)
 	{
@@ -334,9 +417,10 @@ conv_sync_table(Oid relid, MemoryContext cxt)
 			  start.pf.watermark, start.pf.watermark_id);
 	deletions = round.table->deletions_endpoint ?
 		conv_find_table_def(round.server->vendor, round.table->deletions_endpoint) : NULL;
-	if (deletions)
+	if (deletions && !round.gone)
 		sync_list(&round, SYNC_DELETE, deletions, start.pf.has_deletions_watermark,
 				  start.pf.deletions_watermark, start.pf.deletions_watermark_id);
-	in_transaction(finish_round, &round, NULL);
+	if (!round.gone)
+		in_transaction(finish_round, &round, NULL);
 	MemoryContextSwitchTo(old);
 }

@@ -75,6 +75,10 @@ static ConvWorkerShared *worker_shared = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
+/* prefetch() ran in this transaction: wake the launcher when it commits */
+static bool wake_at_commit = false;
+static bool wake_callback_registered = false;
+
 PGDLLEXPORT void conv_fdw_launcher_main(Datum arg);
 PGDLLEXPORT void conv_fdw_worker_main(Datum arg);
 
@@ -141,15 +145,41 @@ conv_worker_register(void)
 }
 
 /*
- * Ask the launcher to start this database's worker now (prefetch()).
+ * Transaction callback: wake the launcher once the transaction that called
+ * prefetch() has committed, so that the worker it starts sees the table
+ * (and, in a transaction that also created it, the extension).
+ */
+static void
+wake_launcher_at_commit(XactEvent event, void *arg)
+{
+	if (!wake_at_commit)
+		return;
+	if (event == XACT_EVENT_COMMIT && worker_shared != NULL &&
+		worker_shared->launcher_latch != NULL)
+	{
+		worker_shared->wake_database = MyDatabaseId;
+		SetLatch(worker_shared->launcher_latch);
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		wake_at_commit = false;
+}
+
+/*
+ * Ask the launcher to start this database's worker (prefetch()), as soon
+ * as the current transaction commits.
  */
 void
 conv_worker_wake(void)
 {
-	if (worker_shared == NULL || worker_shared->launcher_latch == NULL)
+	if (worker_shared == NULL)
 		return;
-	worker_shared->wake_database = MyDatabaseId;
-	SetLatch(worker_shared->launcher_latch);
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_launcher_at_commit, NULL);
+		wake_callback_registered = true;
+	}
+	wake_at_commit = true;
 }
 
 /*
@@ -213,8 +243,8 @@ list_databases(void)
 }
 
 /*
- * Start the worker of a database unless it runs, or ran recently and
- * nobody asked for it again.
+ * Start the worker of a database unless it runs, or ran (or could not be
+ * started: it has no handle) recently and nobody asked for it again.
  */
 static void
 start_database_worker(List **workers, Oid dboid, Oid wake, TimestampTz now)
@@ -235,7 +265,8 @@ start_database_worker(List **workers, Oid dboid, Oid wake, TimestampTz now)
 		dw->dboid = dboid;
 		*workers = lappend(*workers, dw);
 	}
-	else if (GetBackgroundWorkerPid(dw->handle, &pid) != BGWH_STOPPED ||
+	else if ((dw->handle != NULL &&
+			  GetBackgroundWorkerPid(dw->handle, &pid) != BGWH_STOPPED) ||
 			 (dboid != wake &&
 			  !TimestampDifferenceExceeds(dw->started, now, CONV_RETRY_DATABASE_MS)))
 		return;
@@ -394,6 +425,13 @@ conv_fdw_worker_main(Datum arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(arg), InvalidOid, 0);
+
+	/*
+	 * The worker runs as the bootstrap superuser: no search_path a database
+	 * owner sets (ALTER DATABASE ... SET), nor one a trigger on a copy sets,
+	 * may choose the functions and operators of its SQL.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	conv_rate_is_worker = true;
 	pgstat_report_appname("conv_fdw worker");
 	cxt = AllocSetContextCreate(TopMemoryContext, "conv_fdw worker", ALLOCSET_DEFAULT_SIZES);
