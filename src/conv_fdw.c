@@ -88,6 +88,15 @@ _PG_init(void)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("conv_fdw.backfill_in_fastest_window",
+							 "Make the first full read of a prefetched table only in its server's fastest rate window.",
+							 "ExecVision allows 25 requests/s at night and 5 by day: a backfill waits for the night, pausing between pages when the day begins.",
+							 &conv_backfill_in_fastest_window,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
 	/* complain about misspelled conv_fdw.* settings instead of keeping them */
 	MarkGUCPrefixReserved("conv_fdw");
 

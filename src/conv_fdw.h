@@ -157,6 +157,7 @@ typedef struct ConvPrefetch
 	bool		has_deletions_watermark;
 	TimestampTz deletions_watermark;
 	char	   *deletions_watermark_id;
+	bool		backfilling;	/* no round has completed yet */
 } ConvPrefetch;
 
 /* in prefetch.c */
@@ -179,6 +180,7 @@ extern void conv_sync_table(Oid relid, MemoryContext cxt);
 /* in worker.c */
 extern char *conv_prefetch_databases;
 extern int	conv_worker_naptime_ms;
+extern bool conv_backfill_in_fastest_window;
 extern void conv_worker_register(void);
 extern void conv_worker_wake(void);
 
@@ -189,6 +191,7 @@ extern void conv_rate_install_hooks(void);
 extern bool conv_rate_parse(const char *spec, List **windows);
 extern double conv_rate_acquire(const ConvServer *server);
 extern void conv_rate_throttle(const ConvServer *server, long retry_after_ms);
+extern bool conv_rate_in_fastest_window(const ConvServer *server);
 
 /* in option.c */
 extern bool conv_host_is_loopback(const char *host);

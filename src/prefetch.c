@@ -296,7 +296,8 @@ lookup_prefetch(void *arg)
 
 	SPI_connect();
 	if (SPI_execute(psprintf("SELECT copy_relid, watermark, watermark_id, deletions_watermark, "
-							 "deletions_watermark_id FROM conv_fdw.prefetched WHERE relid = %u",
+							 "deletions_watermark_id, last_sync IS NULL "
+							 "FROM conv_fdw.prefetched WHERE relid = %u",
 							 a->relid), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "conv_fdw: could not read conv_fdw.prefetched");
 	a->found = SPI_processed > 0;
@@ -314,6 +315,7 @@ lookup_prefetch(void *arg)
 		pf->has_deletions_watermark = !isnull;
 		id = SPI_getvalue(tup, desc, 5);
 		pf->deletions_watermark_id = id ? MemoryContextStrdup(a->caller, id) : NULL;
+		pf->backfilling = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 	}
 	SPI_finish();
 }

@@ -294,6 +294,20 @@ current_rate(const ConvServer *server, TimestampTz t)
 }
 
 /*
+ * Is the server's fastest window (ExecVision's night) in force now?
+ */
+bool
+conv_rate_in_fastest_window(const ConvServer *server)
+{
+	double		fastest = 0;
+	ListCell   *lc;
+
+	foreach(lc, server->rate_windows)
+		fastest = Max(fastest, ((ConvRateWindow *) lfirst(lc))->per_second);
+	return current_rate(server, GetCurrentTimestamp()) >= fastest;
+}
+
+/*
  * The budgets this backend uses: shared, or (without preloading) its own,
  * with one warning saying what is lost.
  */

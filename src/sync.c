@@ -45,6 +45,8 @@ typedef struct SyncRound
 	char	   *copy_name;		/* qualified, quoted */
 	TimestampTz started;
 	bool		gone;			/* unprefetched since the round started */
+	bool		backfilling;	/* the copy's first, full read */
+	bool		deferred;		/* stopped to wait for the fastest window */
 	char	   *key_column;		/* quoted */
 	ConvScanStats stats;
 	MemoryContext page_cxt;		/* one response body */
@@ -298,6 +300,15 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 		SyncPage	page = {&body, NULL, pager, 0};
 		ApplyArgs	args = {kind, &page};
 
+		/* a backfill may wait for the cheap window, between pages */
+		if (kind == SYNC_UPSERT && round->backfilling &&
+			conv_backfill_in_fastest_window &&
+			!conv_rate_in_fastest_window(round->server))
+		{
+			round->deferred = true;
+			return;
+		}
+
 		MemoryContextReset(round->page_cxt);
 		old = MemoryContextSwitchTo(round->page_cxt);
 		page.what = psprintf("GET %s%s", round->server->vendor->api_prefix, path);
@@ -394,6 +405,18 @@ finish_round(SyncRound *round, void *arg)
 }
 
 /*
+ * A backfill waiting for the fastest window looks again in a minute.
+ */
+static void
+defer_round(SyncRound *round, void *arg)
+{
+	if (SPI_execute(psprintf("UPDATE conv_fdw.prefetched SET next_sync = now() + interval '1 minute', "
+							 "last_error = NULL WHERE relid = %u AND copy_relid = %u",
+							 round->relid, round->copy_relid), false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "conv_fdw: could not defer the sync of %u", round->relid);
+}
+
+/*
  * One sync round of a prefetched table, in memory context cxt (which the
  * caller resets afterwards, also after an error).
  */
@@ -413,8 +436,15 @@ conv_sync_table(Oid relid, MemoryContext cxt)
 		MemoryContextSwitchTo(old);
 		return;
 	}
+	round.backfilling = start.pf.backfilling;
 	sync_list(&round, SYNC_UPSERT, round.table, !start.pf.empty,
 			  start.pf.watermark, start.pf.watermark_id);
+	if (round.deferred)
+	{
+		in_transaction(defer_round, &round, NULL);
+		MemoryContextSwitchTo(old);
+		return;
+	}
 	deletions = round.table->deletions_endpoint ?
 		conv_find_table_def(round.server->vendor, round.table->deletions_endpoint) : NULL;
 	if (deletions && !round.gone)

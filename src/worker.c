@@ -54,6 +54,7 @@
 /* GUCs */
 char	   *conv_prefetch_databases = NULL;
 int			conv_worker_naptime_ms = 1000;
+bool		conv_backfill_in_fastest_window = false;
 
 /* What the launcher knows of one database's worker. */
 typedef struct DatabaseWorker
