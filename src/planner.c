@@ -481,35 +481,6 @@ page_size_for(Oid serverid, const ConvTableDef *table, bool includes)
 }
 
 /*
- * The request parameters that make optional fields appear, for the columns
- * the query reads (all columns when it reads whole rows).
- */
-static List *
-include_params(ConvRelInfo *info)
-{
-	List	   *params = NIL;
-	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
-										  info->attrs_used);
-
-	for (int attno = 1; attno <= info->natts; attno++)
-	{
-		const ConvColumnDef *col;
-		char	   *root;
-
-		if (info->paths[attno] == NULL ||
-			(!whole_row && !bms_is_member(attno - FirstLowInvalidHeapAttributeNumber,
-										  info->attrs_used)))
-			continue;
-		/* "transcript.0.word" needs what "transcript" needs */
-		root = pnstrdup(info->paths[attno], strcspn(info->paths[attno], "."));
-		col = conv_find_column_def(info->table, root);
-		if (col && col->include_param)
-			params = list_append_unique(params, makeString(pstrdup(col->include_param)));
-	}
-	return params;
-}
-
-/*
  * The attnums to decode: those the query reads, or all for whole rows.
  */
 static List *
@@ -527,6 +498,29 @@ decoded_attrs(ConvRelInfo *info)
 			attrs = lappend_int(attrs, attno);
 	}
 	return attrs;
+}
+
+/*
+ * The request parameters that make optional fields appear, for the columns
+ * the query reads.
+ */
+static List *
+include_params(ConvRelInfo *info)
+{
+	List	   *params = NIL;
+	ListCell   *lc;
+
+	foreach(lc, decoded_attrs(info))
+	{
+		char	   *path = info->paths[lfirst_int(lc)];
+		/* "transcript.0.word" needs what "transcript" needs */
+		const ConvColumnDef *col = conv_find_column_def(info->table,
+														pnstrdup(path, strcspn(path, ".")));
+
+		if (col && col->include_param)
+			params = list_append_unique(params, makeString(pstrdup(col->include_param)));
+	}
+	return params;
 }
 
 /*

@@ -11,6 +11,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
+use ConvNode qw(fdw_node);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -22,11 +23,7 @@ my $sim = ConvSim->start(
 	https  => 0);
 admin_json($sim, 'POST', 'config', { rate_limits => JSON::PP::false });
 
-my $node = PostgreSQL::Test::Cluster->new('fdw_cancel');
-$node->init;
-$node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'conv_fdw'\njit = off");
-$node->start;
+my $node = fdw_node('fdw_cancel');
 
 my $url = $sim->url;
 $node->safe_psql(

@@ -15,6 +15,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
+use ConvNode qw(fdw_node);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -27,13 +28,7 @@ my $sim = ConvSim->start(
 admin_json($sim, 'POST', 'config', { rate_limits => JSON::PP::false });
 my $live = scalar @{ admin_json($sim, 'GET', 'execvision/calls') };
 
-my $node = PostgreSQL::Test::Cluster->new('fdw_memory');
-$node->init;
-# A full scan of calls costs more than jit_above_cost: JIT would load LLVM
-# into the backend (some 60 MB), which is noise here.
-$node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'conv_fdw'\njit = off");
-$node->start;
+my $node = fdw_node('fdw_memory');
 
 my $url = $sim->url;
 $node->safe_psql(

@@ -16,6 +16,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
+use ConvNode qw(wait_until);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -101,19 +102,6 @@ sub sql_error
 }
 
 # Wait until $cond returns true, at most $timeout seconds; returns whether
-# it did.
-sub wait_until
-{
-	my ($timeout, $cond) = @_;
-
-	my $deadline = time + $timeout;
-	while (time < $deadline)
-	{
-		return 1 if $cond->();
-		sleep 0.1;
-	}
-	return $cond->() ? 1 : 0;
-}
 
 # The requests to $path logged by $s after $mark.
 sub requests_to

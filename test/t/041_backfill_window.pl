@@ -12,6 +12,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
+use ConvNode qw(fdw_node wait_until);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -19,15 +20,10 @@ my $sim = ConvSim->start(calls => 3000, users => 60, https => 0,
 	clock => '2026-11-20T03:00:00Z', anchor => '2026-11-20T02:00:00Z');
 admin_json($sim, 'POST', 'config', { rate_limits => JSON::PP::false });
 
-my $node = PostgreSQL::Test::Cluster->new('backfill_window');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'conv_fdw'
+my $node = fdw_node('backfill_window', q{
 conv_fdw.worker_naptime = '200ms'
 conv_fdw.backfill_in_fastest_window = on
 });
-$node->start;
 
 # A rate_limit whose slow window is in force now, in UTC, or not: the
 # fastest window (200/s) is "otherwise".
@@ -41,19 +37,6 @@ sub rate_limit
 	my $end = ($start + 120) % 1440;
 	return sprintf('20/s %02d:%02d-%02d:%02d; 200/s',
 		int($start / 60), $start % 60, int($end / 60), $end % 60);
-}
-
-# Wait until a condition holds, for at most $timeout seconds.
-sub wait_until
-{
-	my ($timeout, $cond) = @_;
-	my $deadline = time + $timeout;
-	while (time < $deadline)
-	{
-		return 1 if $cond->();
-		sleep 0.1;
-	}
-	return $cond->() ? 1 : 0;
 }
 
 my $url = $sim->url;
