@@ -122,6 +122,8 @@ typedef struct ConvIdSet ConvIdSet;
 extern ConvIdSet *conv_idset_create(void);
 extern bool conv_idset_add(ConvIdSet *set, const char *identity);
 extern bool conv_idset_contains(ConvIdSet *set, const char *identity);
+extern bool conv_idset_contains_n(ConvIdSet *set, const char *identity,
+								  size_t len);
 extern bool conv_idset_is_empty(ConvIdSet *set);
 
 extern ConvPager *conv_pager_create(const ConvTableDef *table,
@@ -169,7 +171,8 @@ extern Oid	conv_rel_owner(Oid relid);
 typedef struct ConvCopyScan ConvCopyScan;
 
 extern ConvCopyScan *conv_copy_begin(Oid copy_relid, TupleDesc desc,
-									 const char *key_column, Snapshot snapshot);
+									 const char *key_column, Snapshot snapshot,
+									 List *attrs);
 extern bool conv_copy_next(ConvCopyScan *cs, TupleTableSlot *slot,
 						   ConvIdSet *skip);
 extern void conv_copy_end(ConvCopyScan *cs);

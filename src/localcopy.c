@@ -18,6 +18,7 @@
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -33,15 +34,19 @@ struct ConvCopyScan
 	AttrNumber *map;			/* copy attnum of each foreign attnum - 1 */
 	AttrNumber	key;			/* the id column in the copy */
 	FmgrInfo	key_out;
+	bool		key_is_text;	/* compare its bytes, without output */
+	AttrNumber	deform_upto;	/* the last copy column needed */
 };
 
 /*
  * Start reading the copy copy_relid for a foreign table whose rows look
- * like desc; key_column names the id column.
+ * like desc; key_column names the id column, attrs the foreign table's
+ * columns the query reads (the others are returned as NULL, and not even
+ * taken apart from the copy's tuples).
  */
 ConvCopyScan *
 conv_copy_begin(Oid copy_relid, TupleDesc desc, const char *key_column,
-				Snapshot snapshot)
+				Snapshot snapshot, List *attrs)
 {
 	ConvCopyScan *cs = palloc0(sizeof(ConvCopyScan));
 	TupleDesc	copy_desc;
@@ -58,9 +63,12 @@ conv_copy_begin(Oid copy_relid, TupleDesc desc, const char *key_column,
 
 		if (att->attisdropped)
 			continue;
+		if (!list_member_int(attrs, att->attnum))
+			continue;
 		cs->map[i] = get_attnum(copy_relid, NameStr(att->attname));
 		if (cs->map[i] == InvalidAttrNumber)
 			continue;
+		cs->deform_upto = Max(cs->deform_upto, cs->map[i]);
 		/* a column whose type changed since the copy was made */
 		copy_att = TupleDescAttr(copy_desc, cs->map[i] - 1);
 		if (copy_att->atttypid != att->atttypid || copy_att->atttypmod != att->atttypmod)
@@ -78,9 +86,27 @@ conv_copy_begin(Oid copy_relid, TupleDesc desc, const char *key_column,
 			 RelationGetRelationName(cs->rel), key_column);
 	getTypeOutputInfo(TupleDescAttr(copy_desc, cs->key - 1)->atttypid, &outfunc, &varlena);
 	fmgr_info(outfunc, &cs->key_out);
+	cs->deform_upto = Max(cs->deform_upto, cs->key);
+	cs->key_is_text = TupleDescAttr(copy_desc, cs->key - 1)->atttypid == TEXTOID;
 	cs->copy_slot = table_slot_create(cs->rel, NULL);
 	cs->scan = table_beginscan(cs->rel, snapshot, 0, NULL);
 	return cs;
+}
+
+/*
+ * Is the copy's row with this key among the ids in skip?  A text key is
+ * hashed as it lies in the row: this runs for every row of the copy.
+ */
+static bool
+replaced(ConvCopyScan *cs, ConvIdSet *skip, Datum key)
+{
+	if (cs->key_is_text)
+	{
+		text	   *t = DatumGetTextPP(key);
+
+		return conv_idset_contains_n(skip, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
+	return conv_idset_contains(skip, OutputFunctionCall(&cs->key_out, key));
 }
 
 /*
@@ -94,10 +120,9 @@ conv_copy_next(ConvCopyScan *cs, TupleTableSlot *slot, ConvIdSet *skip)
 	{
 		TupleDesc	desc = slot->tts_tupleDescriptor;
 
-		slot_getallattrs(cs->copy_slot);
+		slot_getsomeattrs(cs->copy_slot, cs->deform_upto);
 		if (!conv_idset_is_empty(skip) && !cs->copy_slot->tts_isnull[cs->key - 1] &&
-			conv_idset_contains(skip, OutputFunctionCall(&cs->key_out,
-														 cs->copy_slot->tts_values[cs->key - 1])))
+			replaced(cs, skip, cs->copy_slot->tts_values[cs->key - 1]))
 			continue;
 		ExecClearTuple(slot);
 		for (int i = 0; i < desc->natts; i++)

@@ -98,13 +98,12 @@ conv_idset_create(void)
 }
 
 /*
- * The hash an identity is kept as.
+ * The hash an identity of len bytes is kept as.
  */
 static uint64
-identity_hash(const char *identity)
+identity_hash(const char *identity, size_t len)
 {
-	return hash_bytes_extended((const unsigned char *) identity,
-							   (int) strlen(identity), 0);
+	return hash_bytes_extended((const unsigned char *) identity, (int) len, 0);
 }
 
 /*
@@ -115,7 +114,7 @@ conv_idset_add(ConvIdSet *set, const char *identity)
 {
 	bool		found;
 
-	seen_insert(set->hashes, identity_hash(identity), &found);
+	seen_insert(set->hashes, identity_hash(identity, strlen(identity)), &found);
 	return !found;
 }
 
@@ -134,8 +133,18 @@ conv_idset_is_empty(ConvIdSet *set)
 bool
 conv_idset_contains(ConvIdSet *set, const char *identity)
 {
+	return conv_idset_contains_n(set, identity, strlen(identity));
+}
+
+/*
+ * Is the identity of len bytes (not NUL-terminated: a text datum's data)
+ * in the set?
+ */
+bool
+conv_idset_contains_n(ConvIdSet *set, const char *identity, size_t len)
+{
 	return set->hashes->members > 0 &&
-		seen_lookup(set->hashes, identity_hash(identity)) != NULL;
+		seen_lookup(set->hashes, identity_hash(identity, len)) != NULL;
 }
 
 /*

@@ -50,6 +50,7 @@ typedef struct ConvScanState
 	List	   *since_states;	/* ExprStates of the since bounds */
 	ExprState  *value_state;	/* the key or search value */
 	ConvColumnMap *map;
+	List	   *attrs;			/* the columns the query reads */
 	bool		decode_none;	/* the query reads no column */
 	ConvServer *server;			/* NULL in EXPLAIN without ANALYZE */
 	bool		uses_params;	/* a value comes from an outer row or a
@@ -432,7 +433,7 @@ start_copy(ForeignScanState *node)
 	st->copy_scan = conv_copy_begin(st->prefetch->copy_relid,
 									RelationGetDescr(node->ss.ss_currentRelation),
 									conv_column_reading(st->relid, st->table->id_field),
-									node->ss.ps.state->es_snapshot);
+									node->ss.ps.state->es_snapshot, st->attrs);
 	MemoryContextSwitchTo(old);
 }
 
@@ -513,7 +514,8 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 	if (list_length(plan->fdw_exprs) > nsince)
 		st->value_state = ExecInitExpr(llast(plan->fdw_exprs), (PlanState *) node);
 	/* no column read (count(*)): nothing to decode, and NULL would mean all */
-	st->decode_none = list_nth(priv, CONV_PRIV_ATTRS) == NIL;
+	st->attrs = list_nth(priv, CONV_PRIV_ATTRS);
+	st->decode_none = st->attrs == NIL;
 	st->map = conv_column_map_create(rel, attrs_bitmap(list_nth(priv, CONV_PRIV_ATTRS)),
 									 st->table->id_field);
 	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw scan",
