@@ -232,8 +232,9 @@ ok(wait_until(5, sub { sql("SELECT rows = (SELECT count(*) FROM $copy) FROM conv
 # it reads the copy alone and makes no request.
 #
 # a long interval; prefetch() also makes one sync due now: wait for it
-sql(q{SELECT conv_fdw.prefetch('ev.calls', '1 hour')});
+# (read last_sync first: the worker may be done before the next statement)
 my $synced = sql(q{SELECT last_sync FROM conv_fdw.sync_status});
+sql(q{SELECT conv_fdw.prefetch('ev.calls', '1 hour')});
 ok(wait_until(10, sub { sql(q{SELECT last_sync FROM conv_fdw.sync_status}) ne $synced }),
 	'prefetch() with a new interval makes a sync due at once');
 $synced = sql(q{SELECT last_sync FROM conv_fdw.sync_status});
