@@ -81,6 +81,10 @@ struct ConvPager
 	char	   *page_unit;		/* the last page unit seen */
 	bool		page_advanced;
 	ConvIdSet  *seen;
+	/* where a previous scan ended (conv_pager_resume) */
+	bool		resumed;
+	TimestampTz resume_time;
+	char	   *resume_id;
 	FmgrInfo	timestamptz_in; /* parses paging times */
 };
 
@@ -339,6 +343,20 @@ advance_position(ConvPager *pager, TimestampTz t, const char *id)
 }
 
 /*
+ * Is the object at or before the position paging resumed from (the
+ * vendor's repeat of the last_id object)?  The previous scan has it.
+ */
+static bool
+before_resume(ConvPager *pager, TimestampTz t, const char *identity)
+{
+	if (!pager->resumed || pager->table->paging != CONV_PAGING_KEYSET ||
+		pager->resume_id == NULL)
+		return false;
+	return t < pager->resume_time ||
+		(t == pager->resume_time && strcmp(identity, pager->resume_id) <= 0);
+}
+
+/*
  * Should this object of the current page be returned?  False for one the
  * scan already returned.
  */
@@ -346,13 +364,15 @@ bool
 conv_pager_accept(ConvPager *pager, struct json_object *obj)
 {
 	const char *identity;
+	TimestampTz t;
 
 	count_page_unit(pager, obj);
 	if (pager->table->paging == CONV_PAGING_NONE)
 		return true;
 	identity = object_identity(pager->table, obj);
-	advance_position(pager, object_time(pager, obj), identity);
-	return conv_idset_add(pager->seen, identity);
+	t = object_time(pager, obj);
+	advance_position(pager, t, identity);
+	return conv_idset_add(pager->seen, identity) && !before_resume(pager, t, identity);
 }
 
 /*
@@ -393,7 +413,11 @@ conv_pager_resume(ConvPager *pager, TimestampTz t, const char *id)
 	pager->pos_id = id ? MemoryContextStrdup(pager->cxt, id) : NULL;
 	pager->since = t;
 	pager->since_exact = true;
+	pager->resumed = true;
+	pager->resume_time = t;
+	pager->resume_id = pager->pos_id ? MemoryContextStrdup(pager->cxt, pager->pos_id) : NULL;
 }
+
 
 /*
  * The position paging has reached: false before any object.
