@@ -23,7 +23,7 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(fdw_node wait_until);
+our @EXPORT_OK = qw(fdw_node wait_until ev_server_sql);
 
 =pod
 
@@ -48,6 +48,33 @@ sub fdw_node
 		"shared_preload_libraries = 'conv_fdw'\njit = off\n" . ($extra_conf // ''));
 	$node->start;
 	return $node;
+}
+
+=pod
+
+=item ev_server_sql($name, $url, $options, @tables)
+
+The SQL that makes an ExecVision server $name on the simulator at $url
+(with the simulator's default credentials and more server options in
+$options, e.g. C<rate_limit '200/s'>), and a schema of the same name with
+the tables imported (all of them when @tables is empty).
+
+=cut
+
+sub ev_server_sql
+{
+	my ($name, $url, $options, @tables) = @_;
+
+	my $more = $options ? ", $options" : '';
+	my $limit_to = @tables ? 'LIMIT TO (' . join(', ', @tables) . ')' : '';
+	return qq{
+	CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
+	  OPTIONS (vendor 'execvision', base_url '$url'$more);
+	CREATE USER MAPPING FOR CURRENT_USER SERVER $name
+	  OPTIONS (username 'ev-user', password 'ev-secret');
+	CREATE SCHEMA $name;
+	IMPORT FOREIGN SCHEMA execvision $limit_to FROM SERVER $name INTO $name;
+};
 }
 
 =pod

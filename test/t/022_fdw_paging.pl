@@ -15,6 +15,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
+use ConvNode qw(ev_server_sql);
 use ConvSim;
 use EvSim qw(ev_json admin_json);
 
@@ -43,16 +44,8 @@ sub make_server
 	my ($name, $page_size, @tables) = @_;
 
 	my $opt = $page_size ne '' ? ", page_size '$page_size'" : '';
-	my $limit_to = @tables ? 'LIMIT TO (' . join(', ', @tables) . ')' : '';
-	$node->safe_psql(
-		'postgres', qq{
-		CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
-		  OPTIONS (vendor 'execvision', base_url '$url', rate_limit '100000/s'$opt);
-		CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-		  OPTIONS (username 'ev-user', password 'ev-secret');
-		CREATE SCHEMA $name;
-		IMPORT FOREIGN SCHEMA execvision $limit_to FROM SERVER $name INTO $name;
-	});
+	$node->safe_psql('postgres',
+		ev_server_sql($name, $url, "rate_limit '100000/s'$opt", @tables));
 	return;
 }
 

@@ -16,7 +16,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(wait_until);
+use ConvNode qw(wait_until ev_server_sql);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -52,16 +52,8 @@ sub make_server
 {
 	my ($name, $url, $options, @tables) = @_;
 
-	$node->safe_psql(
-		'postgres', qq{
-		CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
-		  OPTIONS (vendor 'execvision', base_url '$url', rate_limit '200/s'$options);
-		CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-		  OPTIONS (username 'ev-user', password 'ev-secret');
-		CREATE SCHEMA $name;
-		IMPORT FOREIGN SCHEMA execvision LIMIT TO (@{[ join ', ', @tables ]})
-		  FROM SERVER $name INTO $name;
-	});
+	$node->safe_psql('postgres',
+		ev_server_sql($name, $url, "rate_limit '200/s'$options", @tables));
 	return;
 }
 
@@ -595,12 +587,7 @@ my $late = $node->background_psql('late', on_error_stop => 1);
 $late->query_safe(qq{
 	BEGIN;
 	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '@{[ $sim->url ]}', rate_limit '200/s');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls) FROM SERVER ev INTO ev;
+	@{[ ev_server_sql('ev', $sim->url, "rate_limit '200/s'", 'calls') ]}
 	SELECT conv_fdw.prefetch('ev.calls', '1 hour');
 });
 # a worker started now would find no extension, exit, and be retried
@@ -647,12 +634,7 @@ $plain->start;
 $plain->safe_psql(
 	'postgres', qq{
 	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '@{[ $sim->url ]}', rate_limit '200/s');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls) FROM SERVER ev INTO ev;
+	@{[ ev_server_sql('ev', $sim->url, "rate_limit '200/s'", 'calls') ]}
 });
 ($ret, $stdout, $stderr) = $plain->psql('postgres', q{SELECT conv_fdw.prefetch('ev.calls', '1 second')});
 is($ret, 0, 'without shared_preload_libraries prefetch() succeeds') or diag $stderr;
