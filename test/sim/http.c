@@ -231,15 +231,9 @@ serve_vendor(int vi, SimRequest *req, SimResponse *resp, SimFault *fault,
 			 int64_t *waited_us)
 {
 	const SimVendor *v = sim_vendors[vi];
-	int			status = rate_admit(vi, waited_us);
 
-	if (status != 0)
-	{
-		resp_error(resp, status, "Gateway Timeout",
-				   "request was queued for %.0f s by rate limiting",
-				   sim_config.queue_timeout_s);
+	if (!rate_admit(vi, waited_us, resp))
 		return;
-	}
 	if (fault_take(req->raw_path, fault))
 	{
 		if (fault->kind == FAULT_LATENCY)

@@ -8,10 +8,15 @@
  * next free slot (1/rate after the previous one) and sleeps until it. The
  * window is chosen by the simulated clock, so a test can stand in the day
  * or the night window; the spacing itself is in real time.
+ *
+ * The other vendors reject instead: a vendor with quotas counts requests
+ * in fixed periods of real time (per second, minute, hour) and answers 429
+ * with Retry-After once a period's count is used up.
  */
 #include "sim.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +29,9 @@ typedef struct RateState
 	int64_t		queued;			/* admitted after waiting */
 	int64_t		timed_out;
 	int64_t		total_wait_us;
+	int64_t		rejected;		/* 429s over a quota */
+	int64_t    *period_start;	/* per quota: start of its current period */
+	int		   *period_used;	/* per quota: requests admitted in it */
 } RateState;
 
 static _Atomic int64_t clock_offset_us;
@@ -49,7 +57,13 @@ rate_init(void)
 {
 	rate_states = calloc(sim_nvendors, sizeof(RateState));
 	for (int i = 0; i < sim_nvendors; i++)
+	{
 		pthread_mutex_init(&rate_states[i].lock, NULL);
+		rate_states[i].period_start = calloc(sim_vendors[i]->nquotas + 1,
+											 sizeof(int64_t));
+		rate_states[i].period_used = calloc(sim_vendors[i]->nquotas + 1,
+											sizeof(int));
+	}
 }
 
 /* Minute of the local day at t in timezone tz. */
@@ -95,9 +109,68 @@ sleep_us(int64_t us)
 		;
 }
 
-/* Queue the request until its slot, or time it out; see sim.h. */
-int
-rate_admit(int vendor_index, int64_t *waited_us)
+/*
+ * Count the request against every quota of vendor vi, or find the quota it
+ * exceeds: returns that quota's index (and the microseconds until its
+ * period ends through *reset_us), or -1 when admitted.
+ */
+static int
+take_quota(int vi, SimTime now, int64_t *reset_us)
+{
+	const SimVendor *v = sim_vendors[vi];
+	RateState  *rs = &rate_states[vi];
+	int			over = -1;
+
+	pthread_mutex_lock(&rs->lock);
+	for (int i = 0; i < v->nquotas; i++)
+	{
+		int64_t		start = now - now % v->quotas[i].period_us;
+
+		if (rs->period_start[i] != start)
+		{
+			rs->period_start[i] = start;
+			rs->period_used[i] = 0;
+		}
+		if (over < 0 && rs->period_used[i] >= v->quotas[i].limit)
+		{
+			over = i;
+			*reset_us = start + v->quotas[i].period_us - now;
+		}
+	}
+	if (over < 0)
+	{
+		for (int i = 0; i < v->nquotas; i++)
+			rs->period_used[i]++;
+		rs->admitted++;
+	}
+	else
+		rs->rejected++;
+	pthread_mutex_unlock(&rs->lock);
+	return over;
+}
+
+/* Answer 429 for quota q of vendor vi, reset_us before its period ends. */
+static void
+reject_over_quota(int vi, int q, int64_t reset_us, SimResponse *resp)
+{
+	const SimRateQuota *quota = &sim_vendors[vi]->quotas[q];
+	char		value[32];
+	int64_t		reset_s = (reset_us + USECS_PER_SEC - 1) / USECS_PER_SEC;
+
+	resp_error(resp, 429, "Too Many Requests",
+			   "rate limit of %d requests per %lld s exceeded",
+			   quota->limit, (long long) (quota->period_us / USECS_PER_SEC));
+	snprintf(value, sizeof(value), "%lld", (long long) reset_s);
+	resp_header(resp, "Retry-After", value);
+	resp_header(resp, "RateLimit-Reset", value);
+	snprintf(value, sizeof(value), "%d", quota->limit);
+	resp_header(resp, "RateLimit-Limit", value);
+	resp_header(resp, "RateLimit-Remaining", "0");
+}
+
+/* Queue the request until its slot, time it out, or reject it; see sim.h. */
+bool
+rate_admit(int vendor_index, int64_t *waited_us, SimResponse *resp)
 {
 	const SimVendor *v = sim_vendors[vendor_index];
 	RateState  *rs = &rate_states[vendor_index];
@@ -108,9 +181,18 @@ rate_admit(int vendor_index, int64_t *waited_us)
 	int64_t		wait;
 
 	*waited_us = 0;
+	if (sim_config.rate_limits && v->nquotas > 0)
+	{
+		int64_t		reset_us = 0;
+		int			q = take_quota(vendor_index, now, &reset_us);
+
+		if (q >= 0)
+			reject_over_quota(vendor_index, q, reset_us, resp);
+		return q < 0;
+	}
 	w = sim_config.rate_limits ? current_window(v, sim_now()) : NULL;
 	if (w == NULL)
-		return 0;
+		return true;
 
 	pthread_mutex_lock(&rs->lock);
 	slot = rs->last_slot + (int64_t) (USECS_PER_SEC / w->per_second);
@@ -133,11 +215,14 @@ rate_admit(int vendor_index, int64_t *waited_us)
 		/* the request sits in the queue for the whole timeout, then fails */
 		sleep_us(timeout_us);
 		*waited_us = timeout_us;
-		return 504;
+		resp_error(resp, 504, "Gateway Timeout",
+				   "request was queued for %.0f s by rate limiting",
+				   sim_config.queue_timeout_s);
+		return false;
 	}
 	sleep_us(wait);
 	*waited_us = wait;
-	return 0;
+	return true;
 }
 
 /* Append {"vendor": {window, counters}, ...} for the admin interface. */
@@ -164,6 +249,7 @@ rate_status_json(StrBuf *b)
 		json_kint(b, &f2, "admitted", rs->admitted);
 		json_kint(b, &f2, "queued", rs->queued);
 		json_kint(b, &f2, "timed_out", rs->timed_out);
+		json_kint(b, &f2, "rejected", rs->rejected);
 		json_kint(b, &f2, "total_wait_ms", rs->total_wait_us / 1000);
 		pthread_mutex_unlock(&rs->lock);
 		buf_putc(b, '}');

@@ -173,6 +173,18 @@ typedef struct SimRateWindow
 	double		per_second;
 } SimRateWindow;
 
+/*
+ * A request quota of a vendor that rejects instead of queueing: at most
+ * "limit" requests in each fixed period (a minute, an hour) of real time.
+ * A request over any quota is answered 429 with Retry-After (seconds until
+ * that period ends) and RateLimit-Limit/-Remaining/-Reset headers.
+ */
+typedef struct SimRateQuota
+{
+	int64_t		period_us;
+	int			limit;
+} SimRateQuota;
+
 /* A command-line option a vendor owns: --<vendor>-<name> VALUE. */
 typedef struct SimOption
 {
@@ -190,8 +202,10 @@ typedef struct SimVendor
 	char	  **password;
 	const char *realm;
 	const char *rate_timezone;	/* windows are in this zone's local time */
-	const SimRateWindow *windows;
+	const SimRateWindow *windows;	/* queueing vendors */
 	int			nwindows;
+	const SimRateQuota *quotas; /* rejecting vendors (429) */
+	int			nquotas;
 	const SimRoute *routes;
 	int			nroutes;
 	const SimOption *options;
@@ -233,11 +247,12 @@ extern void sim_set_clock(SimTime t);
 extern void rate_init(void);
 
 /*
- * Admit a request to a vendor under its rate window, sleeping while it is
- * queued. Returns 0 when the request may proceed, or the HTTP status to
- * answer instead (504 once it was queued for the queue timeout).
+ * Admit a request to a vendor under its rate window or quotas, sleeping
+ * while it is queued. Returns true when the request may proceed; otherwise
+ * resp holds the answer (504 once queued for the queue timeout, 429 over
+ * a quota).
  */
-extern int	rate_admit(int vendor_index, int64_t *waited_us);
+extern bool rate_admit(int vendor_index, int64_t *waited_us, SimResponse *resp);
 extern void rate_status_json(StrBuf *b);
 
 /* ---------- injected faults (fault.c) ---------- */
