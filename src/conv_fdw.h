@@ -47,6 +47,7 @@ typedef struct ConvServer
 	const char *servername;
 	const ConvVendorDef *vendor;
 	char	   *base_url;		/* without a trailing slash */
+	char	   *api_prefix;		/* the vendor's, its {options} filled in */
 	char	   *ca_file;		/* NULL: the system's CA bundle */
 	int			timeout_ms;		/* whole request, default 120000 */
 	int			connect_timeout_ms; /* default 10000 */
@@ -202,14 +203,19 @@ extern ConvServer *conv_get_server(Oid serverid, Oid userid);
 extern void conv_server_rate(Oid serverid, List **windows, struct pg_tz **tz,
 							 char **spec);
 extern char *conv_get_server_option(Oid serverid, const char *name);
+extern char *conv_api_prefix(Oid serverid, const ConvVendorDef *vendor);
 extern char *conv_get_table_option(Oid relid, const char *name);
 extern char *conv_get_column_option(Oid relid, AttrNumber attnum,
 									const char *name);
 
 /* in http.c */
 extern bool conv_http_get(const ConvServer *server, const char *path_and_query,
-						  bool missing_ok, StringInfo body,
+						  bool missing_ok, StringInfo body, StringInfo headers,
 						  ConvScanStats *stats);
+extern void conv_http_post(const ConvServer *server, const char *path,
+						   const char *json_body, StringInfo body,
+						   ConvScanStats *stats);
+extern char *conv_http_header(const char *headers, const char *name);
 extern char *conv_url_encode(const char *value);
 
 /* in decode.c */

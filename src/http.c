@@ -86,13 +86,16 @@ typedef struct ResponseBody
 	bool		out_of_memory;	/* the callback could not grow data */
 } ResponseBody;
 
-/* One conv_http_get call, and the outcome of its latest attempt. */
+/* One request to a vendor, and the outcome of its latest attempt. */
 typedef struct HttpRequest
 {
 	const ConvServer *server;
+	const char *method;			/* "GET" or "POST" */
+	const char *json_body;		/* what a POST sends */
 	char	   *url;			/* without credentials: fit for messages */
 	struct curl_slist *headers; /* malloc'd by libcurl */
 	ResponseBody body;
+	ResponseBody head;			/* the response's header lines */
 	bool		attached;		/* the easy handle is in the multi handle */
 	int			attempts;
 	CURLcode	result;			/* transport outcome */
@@ -363,6 +366,11 @@ set_request_options(HttpRequest *req)
 	const ConvServer *server = req->server;
 
 	add_header(req, "Accept: application/json");
+	if (req->json_body != NULL)
+	{
+		add_header(req, "Content-Type: application/json");
+		SET_OPTION(CURLOPT_POSTFIELDS, req->json_body);
+	}
 	if (server->vendor->auth == CONV_AUTH_BEARER)
 	{
 		char	   *line = psprintf("Authorization: Bearer %s", server->token);
@@ -384,6 +392,9 @@ set_request_options(HttpRequest *req)
 	SET_OPTION(CURLOPT_ACCEPT_ENCODING, "");
 	SET_OPTION(CURLOPT_WRITEFUNCTION, write_callback);
 	SET_OPTION(CURLOPT_WRITEDATA, &req->body);
+	/* header lines arrive one per call, just as body data does */
+	SET_OPTION(CURLOPT_HEADERFUNCTION, write_callback);
+	SET_OPTION(CURLOPT_HEADERDATA, &req->head);
 	SET_OPTION(CURLOPT_ERRORBUFFER, req->errbuf);
 }
 
@@ -409,6 +420,8 @@ release_request(HttpRequest *req)
 	req->headers = NULL;
 	free(req->body.data);
 	req->body.data = NULL;
+	free(req->head.data);
+	req->head.data = NULL;
 }
 
 /* Let libcurl act on a ready socket, or on its timer (CURL_SOCKET_TIMEOUT). */
@@ -533,6 +546,7 @@ perform_attempt(HttpRequest *req)
 	req->body.len = 0;
 	req->body.too_large = false;
 	req->body.out_of_memory = false;
+	req->head.len = 0;
 	req->errbuf[0] = '\0';
 
 	rc = curl_multi_add_handle(multi, easy);
@@ -548,16 +562,16 @@ perform_attempt(HttpRequest *req)
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &req->status);
 	curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &req->retry_after);
 
-	if (req->body.out_of_memory)
+	if (req->body.out_of_memory || req->head.out_of_memory)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory while receiving the response to GET %s",
-						req->url)));
-	if (req->body.too_large)
+				 errmsg("out of memory while receiving the response to %s %s",
+						req->method, req->url)));
+	if (req->body.too_large || req->head.too_large)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("response to GET %s on server \"%s\" is too large",
-						req->url, req->server->servername),
+				 errmsg("response to %s %s on server \"%s\" is too large",
+						req->method, req->url, req->server->servername),
 				 errdetail("conv_fdw reads responses of up to %zu bytes.",
 						   MAX_BODY_SIZE)));
 }
@@ -566,6 +580,14 @@ perform_attempt(HttpRequest *req)
 static bool
 is_retryable(const HttpRequest *req)
 {
+	/*
+	 * A POST that may have reached the vendor is not sent again: it would
+	 * create a second object.  429 and 503 say it was not served.
+	 */
+	if (req->json_body != NULL)
+		return (req->result == CURLE_OK &&
+				(req->status == 429 || req->status == 503)) ||
+			req->result == CURLE_COULDNT_CONNECT;
 	switch (req->result)
 	{
 		case CURLE_OK:
@@ -626,17 +648,17 @@ sleep_ms(long ms)
 	}
 }
 
-/* Copy a successful response into the caller's StringInfo. */
+/* Copy a response body or its headers into the caller's StringInfo. */
 static void
-copy_body(const HttpRequest *req, StringInfo body)
+copy_body(const ResponseBody *from, StringInfo to)
 {
-	resetStringInfo(body);
-	if (req->body.len == 0)
+	resetStringInfo(to);
+	if (from->len == 0)
 		return;
-	enlargeStringInfo(body, (int) req->body.len);
-	memcpy(body->data, req->body.data, req->body.len);
-	body->len = (int) req->body.len;
-	body->data[body->len] = '\0';
+	enlargeStringInfo(to, (int) from->len);
+	memcpy(to->data, from->data, from->len);
+	to->len = (int) from->len;
+	to->data[to->len] = '\0';
 }
 
 /*
@@ -657,7 +679,7 @@ vendor_asked_to_wait(const HttpRequest *req)
  */
 static bool
 run_request(HttpRequest *req, bool missing_ok, StringInfo body,
-			ConvScanStats *stats)
+			StringInfo headers, ConvScanStats *stats)
 {
 	for (;;)
 	{
@@ -668,7 +690,9 @@ run_request(HttpRequest *req, bool missing_ok, StringInfo body,
 		perform_attempt(req);
 		if (req->result == CURLE_OK && req->status >= 200 && req->status < 300)
 		{
-			copy_body(req, body);
+			copy_body(&req->body, body);
+			if (headers != NULL)
+				copy_body(&req->head, headers);
 			stats->pages++;
 			stats->bytes += req->body.len;
 			return true;
@@ -686,8 +710,8 @@ run_request(HttpRequest *req, bool missing_ok, StringInfo body,
 			report_failure(req);
 
 		stats->retries++;
-		elog(DEBUG1, "conv_fdw: GET %s: %s; retry %d of %d in %ld ms",
-			 req->url,
+		elog(DEBUG1, "conv_fdw: %s %s: %s; retry %d of %d in %ld ms",
+			 req->method, req->url,
 			 req->result != CURLE_OK ? curl_easy_strerror(req->result) :
 			 psprintf("HTTP status %ld", req->status),
 			 req->attempts, req->server->max_retries, delay);
@@ -805,13 +829,19 @@ vendor_text(const char *text, size_t len, const ConvServer *server)
 static char *
 response_excerpt(const HttpRequest *req)
 {
+	struct json_object *root;
 	struct json_object *obj;
 	struct json_object *message;
 	char	   *excerpt;
 
 	if (req->body.len == 0)
 		return NULL;
-	obj = json_tokener_parse(req->body.data);
+	root = obj = json_tokener_parse(req->body.data);
+	/* Google-style APIs nest it: {"error": {"code": ..., "message": ...}} */
+	if (obj != NULL && json_object_is_type(obj, json_type_object) &&
+		json_object_object_get_ex(obj, "error", &message) &&
+		json_object_is_type(message, json_type_object))
+		obj = message;
 	if (obj != NULL && json_object_is_type(obj, json_type_object) &&
 		json_object_object_get_ex(obj, "message", &message) &&
 		json_object_is_type(message, json_type_string))
@@ -819,7 +849,7 @@ response_excerpt(const HttpRequest *req)
 							  json_object_get_string_len(message), req->server);
 	else
 		excerpt = vendor_text(req->body.data, req->body.len, req->server);
-	json_object_put(obj);
+	json_object_put(root);
 	return excerpt[0] != '\0' ? excerpt : NULL;
 }
 
@@ -857,8 +887,8 @@ report_transport_failure(const HttpRequest *req)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
-			 errmsg("conv_fdw request GET %s on server \"%s\" failed: %s",
-					req->url, req->server->servername,
+			 errmsg("conv_fdw request %s %s on server \"%s\" failed: %s",
+					req->method, req->url, req->server->servername,
 					curl_easy_strerror(req->result)),
 			 errdetail_plural("Gave up after %d attempt: %s",
 							  "Gave up after %d attempts: %s",
@@ -880,8 +910,8 @@ report_redirect(const HttpRequest *req)
 		target = vendor_text(location, strlen(location), req->server);
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("conv_fdw request GET %s on server \"%s\" failed with HTTP status %ld",
-					req->url, req->server->servername, req->status),
+			 errmsg("conv_fdw request %s %s on server \"%s\" failed with HTTP status %ld",
+					req->method, req->url, req->server->servername, req->status),
 			 target != NULL ?
 			 errdetail("The vendor redirects to %s; conv_fdw follows no redirects, which could take the credentials elsewhere.",
 					   target) :
@@ -915,8 +945,8 @@ report_http_failure(const HttpRequest *req)
 	ereport(ERROR,
 			(errcode(auth ? ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION :
 					 ERRCODE_FDW_ERROR),
-			 errmsg("conv_fdw request GET %s on server \"%s\" failed with HTTP status %ld",
-					req->url, req->server->servername, req->status),
+			 errmsg("conv_fdw request %s %s on server \"%s\" failed with HTTP status %ld",
+					req->method, req->url, req->server->servername, req->status),
 			 excerpt != NULL ?
 			 errdetail_plural("After %d attempt, the vendor answered: %s",
 							  "After %d attempts, the vendor answered: %s",
@@ -939,16 +969,15 @@ report_failure(const HttpRequest *req)
 }
 
 /*
- * Send GET <base_url><api_prefix><path_and_query> to the server, with the
- * credentials of its user mapping.  path_and_query must be URL-encoded
- * already (conv_url_encode).  A 2xx response's body goes into body (reset
- * first) and true is returned; a 404 returns false, with body empty, when
- * missing_ok.  Anything else raises an error once the retries are spent.
- * stats counts every attempt.
+ * Send method <base_url><api_prefix><path_and_query> to the server, with
+ * the credentials of its user mapping, and json_body if not NULL; see
+ * conv_http_get.
  */
-bool
-conv_http_get(const ConvServer *server, const char *path_and_query,
-			  bool missing_ok, StringInfo body, ConvScanStats *stats)
+static bool
+send_request(const ConvServer *server, const char *method,
+			 const char *path_and_query, const char *json_body,
+			 bool missing_ok, StringInfo body, StringInfo headers,
+			 ConvScanStats *stats)
 {
 	HttpRequest *req;
 	volatile bool found;
@@ -959,15 +988,17 @@ conv_http_get(const ConvServer *server, const char *path_and_query,
 
 	req = palloc0(sizeof(HttpRequest));
 	req->server = server;
-	req->url = psprintf("%s%s%s", server->base_url,
-						server->vendor->api_prefix, path_and_query);
+	req->method = method;
+	req->json_body = json_body;
+	req->url = psprintf("%s%s%s", server->base_url, server->api_prefix,
+						path_and_query);
 	check_url(req->url, server);
 
 	PG_TRY();
 	{
 		set_connection_options(req);
 		set_request_options(req);
-		found = run_request(req, missing_ok, body, stats);
+		found = run_request(req, missing_ok, body, headers, stats);
 	}
 	PG_FINALLY();
 	{
@@ -978,6 +1009,66 @@ conv_http_get(const ConvServer *server, const char *path_and_query,
 	pfree(req->url);
 	pfree(req);
 	return found;
+}
+
+/*
+ * Send GET <base_url><api_prefix><path_and_query> to the server, with the
+ * credentials of its user mapping.  path_and_query must be URL-encoded
+ * already (conv_url_encode).  A 2xx response's body goes into body (reset
+ * first), its header lines into headers unless that is NULL, and true is
+ * returned; a 404 returns false, with body empty, when missing_ok.
+ * Anything else raises an error once the retries are spent.  stats counts
+ * every attempt.
+ */
+bool
+conv_http_get(const ConvServer *server, const char *path_and_query,
+			  bool missing_ok, StringInfo body, StringInfo headers,
+			  ConvScanStats *stats)
+{
+	return send_request(server, "GET", path_and_query, NULL, missing_ok,
+						body, headers, stats);
+}
+
+/*
+ * POST json_body to <base_url><api_prefix><path>; the response body goes
+ * into body.  It is retried only when the vendor surely did not act on it.
+ */
+void
+conv_http_post(const ConvServer *server, const char *path,
+			   const char *json_body, StringInfo body, ConvScanStats *stats)
+{
+	(void) send_request(server, "POST", path, json_body, false, body, NULL,
+						stats);
+}
+
+/*
+ * The value of the last header line called name (case-insensitive) in
+ * headers as conv_http_get returns them, or NULL.
+ */
+char *
+conv_http_header(const char *headers, const char *name)
+{
+	size_t		namelen = strlen(name);
+	char	   *value = NULL;
+	const char *line = headers;
+
+	while (line != NULL && *line != '\0')
+	{
+		const char *end = strpbrk(line, "\r\n");
+		size_t		len = end ? (size_t) (end - line) : strlen(line);
+
+		if (len > namelen && line[namelen] == ':' &&
+			pg_strncasecmp(line, name, namelen) == 0)
+		{
+			const char *v = line + namelen + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			value = pnstrdup(v, len - (v - line));
+		}
+		line = end ? end + strspn(end, "\r\n") : NULL;
+	}
+	return value;
 }
 
 /*

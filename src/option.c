@@ -5,9 +5,10 @@
  *
  * Every option conv_fdw accepts is one row of the table conv_options below:
  * its name, the catalog it belongs to (server, user mapping, foreign table
- * or column), the one vendor it applies to if any, whether its value is a
- * secret, and a function that checks its value.  The validator itself only
- * walks that table, so adding an option means adding a row.
+ * or column), whether its value is a secret, and a function that checks
+ * its value.  The validator itself only walks that table, so adding an
+ * option means adding a row.  A vendor's own server options (Cresta's
+ * customer and profile) are listed in its descriptor instead.
  *
  * Values of secret options (password, token) never appear in a message:
  * error messages go to the client and to the server log, and credentials
@@ -37,6 +38,7 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "pgtime.h"
+#include "utils/builtins.h"
 
 #include "conv_fdw.h"
 
@@ -65,7 +67,6 @@ typedef struct ConvOption
 {
 	const char *name;
 	Oid			context;		/* catalog of the objects it belongs to */
-	const char *vendor;			/* the only vendor it applies to, or NULL */
 	bool		secret;			/* never show the value in messages */
 	OptionCheck check;			/* value checker */
 } ConvOption;
@@ -82,6 +83,7 @@ static bool check_boolean(const char *value, OptionProblem *problem);
 static bool check_username(const char *value, OptionProblem *problem);
 static bool check_secret(const char *value, OptionProblem *problem);
 static bool check_json_path(const char *value, OptionProblem *problem);
+static char *find_def_value(List *options, const char *name);
 
 /*
  * All options conv_fdw accepts.  Server options that every vendor has come
@@ -89,29 +91,27 @@ static bool check_json_path(const char *value, OptionProblem *problem);
  */
 static const ConvOption conv_options[] = {
 	/* foreign servers */
-	{"vendor", ForeignServerRelationId, NULL, false, check_vendor},
-	{"base_url", ForeignServerRelationId, NULL, false, check_base_url},
-	{"timeout_ms", ForeignServerRelationId, NULL, false, check_positive_int},
-	{"connect_timeout_ms", ForeignServerRelationId, NULL, false, check_positive_int},
-	{"ca_file", ForeignServerRelationId, NULL, false, check_absolute_path},
-	{"rate_limit", ForeignServerRelationId, NULL, false, check_rate_limit},
-	{"rate_timezone", ForeignServerRelationId, NULL, false, check_timezone},
-	{"max_retries", ForeignServerRelationId, NULL, false, check_nonnegative_int},
-	{"page_size", ForeignServerRelationId, NULL, false, check_positive_int},
-	{"customer", ForeignServerRelationId, "cresta", false, check_not_empty},
-	{"profile", ForeignServerRelationId, "cresta", false, check_not_empty},
+	{"vendor", ForeignServerRelationId, false, check_vendor},
+	{"base_url", ForeignServerRelationId, false, check_base_url},
+	{"timeout_ms", ForeignServerRelationId, false, check_positive_int},
+	{"connect_timeout_ms", ForeignServerRelationId, false, check_positive_int},
+	{"ca_file", ForeignServerRelationId, false, check_absolute_path},
+	{"rate_limit", ForeignServerRelationId, false, check_rate_limit},
+	{"rate_timezone", ForeignServerRelationId, false, check_timezone},
+	{"max_retries", ForeignServerRelationId, false, check_nonnegative_int},
+	{"page_size", ForeignServerRelationId, false, check_positive_int},
 
 	/* user mappings */
-	{"username", UserMappingRelationId, NULL, false, check_username},
-	{"password", UserMappingRelationId, NULL, true, check_secret},
-	{"token", UserMappingRelationId, NULL, true, check_secret},
+	{"username", UserMappingRelationId, false, check_username},
+	{"password", UserMappingRelationId, true, check_secret},
+	{"token", UserMappingRelationId, true, check_secret},
 
 	/* foreign tables */
-	{"endpoint", ForeignTableRelationId, NULL, false, check_not_empty},
-	{"copy_only", ForeignTableRelationId, NULL, false, check_boolean},
+	{"endpoint", ForeignTableRelationId, false, check_not_empty},
+	{"copy_only", ForeignTableRelationId, false, check_boolean},
 
 	/* columns of foreign tables */
-	{"json_path", AttributeRelationId, NULL, false, check_json_path},
+	{"json_path", AttributeRelationId, false, check_json_path},
 };
 
 PG_FUNCTION_INFO_V1(conv_fdw_validator);
@@ -501,7 +501,7 @@ statement_has_secrets(Oid context)
  * (a password given as a server option, say), the detail says where.
  */
 static void
-report_unknown_option(const char *name, Oid context)
+report_unknown_option(const char *name, Oid context, const ConvVendorDef *vendor)
 {
 	StringInfoData valid;
 	const char *elsewhere = NULL;
@@ -516,6 +516,8 @@ report_unknown_option(const char *name, Oid context)
 		else if (strcmp(conv_options[i].name, name) == 0)
 			elsewhere = context_name(conv_options[i].context);
 	}
+	for (const char *const *o = vendor ? vendor->server_options : NULL; o && *o; o++)
+		appendStringInfo(&valid, ", %s", *o);
 
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -557,6 +559,68 @@ check_option_value(const ConvOption *opt, const char *value)
 				 problem.hint ? errhint("%s", problem.hint) : 0));
 }
 
+/* How the validator checks a vendor's own server options. */
+static const ConvOption vendor_option = {"vendor option", ForeignServerRelationId,
+false, check_not_empty};
+
+/*
+ * Does the vendor have a server option of this name of its own?
+ */
+static bool
+vendor_has_option(const ConvVendorDef *vendor, const char *name)
+{
+	for (const char *const *o = vendor ? vendor->server_options : NULL; o && *o; o++)
+	{
+		if (strcmp(*o, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The vendor a server's options name: every API call depends on it, so a
+ * server must name one.
+ */
+static const ConvVendorDef *
+validate_vendor(List *options)
+{
+	char	   *name = find_def_value(options, "vendor");
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("conv_fdw servers require option \"vendor\""),
+				 errhint("Add OPTIONS (vendor '...') with one of: %s.",
+						 conv_vendor_names())));
+	check_option_value(find_option("vendor", ForeignServerRelationId), name);
+	return conv_find_vendor(name);
+}
+
+/*
+ * Raise an error if a server lacks an option its vendor needs: the
+ * vendor's own ones, and base_url where the vendor has no public address.
+ */
+static void
+check_required_options(const ConvVendorDef *vendor, List *options)
+{
+	if (vendor->default_base_url == NULL && find_def_value(options, "base_url") == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("servers of vendor \"%s\" require option \"base_url\"", vendor->name),
+				 errdetail("Each %s account has an API address of its own.", vendor->name),
+				 errhint("Add OPTIONS (base_url 'https://...').")));
+	for (const char *const *o = vendor->server_options; o && *o; o++)
+	{
+		if (find_def_value(options, *o) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("servers of vendor \"%s\" require option \"%s\"",
+							vendor->name, *o),
+					 errdetail("Its requests name the %s in their path.", *o),
+					 errhint("Add OPTIONS (%s '...').", *o)));
+	}
+}
+
 /*
  * Validate the options of a conv_fdw server, user mapping, foreign table or
  * foreign table column.
@@ -570,48 +634,25 @@ conv_fdw_validator(PG_FUNCTION_ARGS)
 {
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
-	const char *vendor = NULL;
+	const ConvVendorDef *vendor = NULL;
 	ListCell   *cell;
 
+	/* the vendor first: it decides which other server options exist */
+	if (catalog == ForeignServerRelationId)
+		vendor = validate_vendor(options);
 	foreach(cell, options)
 	{
 		DefElem    *def = lfirst_node(DefElem, cell);
 		const ConvOption *opt = find_option(def->defname, catalog);
 
+		if (opt == NULL && vendor_has_option(vendor, def->defname))
+			opt = &vendor_option;
 		if (opt == NULL)
-			report_unknown_option(def->defname, catalog);
-
+			report_unknown_option(def->defname, catalog, vendor);
 		check_option_value(opt, defGetString(def));
-
-		if (catalog == ForeignServerRelationId &&
-			strcmp(opt->name, "vendor") == 0)
-			vendor = defGetString(def);
 	}
-
-	if (catalog != ForeignServerRelationId)
-		PG_RETURN_VOID();
-
-	/* every API call depends on the vendor, so a server must name it */
-	if (vendor == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("conv_fdw servers require option \"vendor\""),
-				 errhint("Add OPTIONS (vendor '...') with one of: %s.",
-						 conv_vendor_names())));
-
-	/* vendor-specific options are an error with other vendors */
-	foreach(cell, options)
-	{
-		DefElem    *def = lfirst_node(DefElem, cell);
-		const ConvOption *opt = find_option(def->defname, catalog);
-
-		if (opt->vendor != NULL && strcmp(opt->vendor, vendor) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 errmsg("option \"%s\" is valid only for vendor \"%s\", not \"%s\"",
-							opt->name, opt->vendor, vendor)));
-	}
-
+	if (vendor != NULL)
+		check_required_options(vendor, options);
 	PG_RETURN_VOID();
 }
 
@@ -669,8 +710,15 @@ conv_get_server(Oid serverid, Oid userid)
 				 errmsg("server \"%s\" names a vendor conv_fdw does not know",
 						fs->servername),
 				 errhint("Valid vendors are: %s.", conv_vendor_names())));
-	if (server->base_url == NULL)
+	if (server->base_url == NULL && server->vendor->default_base_url)
 		server->base_url = pstrdup(server->vendor->default_base_url);
+	if (server->base_url == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("server \"%s\" has no option \"base_url\"", fs->servername),
+				 errhint("Add it with ALTER SERVER %s OPTIONS (ADD base_url 'https://...').",
+						 quote_identifier(fs->servername))));
+	server->api_prefix = conv_api_prefix(serverid, server->vendor);
 	conv_server_rate(serverid, &server->rate_windows, &server->rate_tz, NULL);
 	len = strlen(server->base_url);
 	while (len > 0 && server->base_url[len - 1] == '/')
@@ -766,4 +814,41 @@ conv_server_rate(Oid serverid, List **windows, struct pg_tz **tz, char **spec)
 				 errmsg("time zone \"%s\" of a conv_fdw server is not known", zone)));
 	if (spec)
 		*spec = limit;
+}
+
+/*
+ * The vendor's API prefix for a server: each "{option}" in it replaced by
+ * that server option's value, URL-encoded (Cresta's
+ * "/v1/customers/{customer}/profiles/{profile}/").
+ */
+char *
+conv_api_prefix(Oid serverid, const ConvVendorDef *vendor)
+{
+	StringInfoData buf;
+	const char *p = vendor->api_prefix;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		char	   *value;
+
+		if (close == NULL)
+		{
+			appendStringInfoChar(&buf, *p++);
+			continue;
+		}
+		value = conv_get_server_option(serverid, pnstrdup(p + 1, close - p - 1));
+		if (value == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("server \"%s\" has no option \"%s\"",
+							GetForeignServer(serverid)->servername,
+							pnstrdup(p + 1, close - p - 1)),
+					 errhint("Add it with ALTER SERVER ... OPTIONS (ADD %s '...').",
+							 pnstrdup(p + 1, close - p - 1))));
+		appendStringInfoString(&buf, conv_url_encode(value));
+		p = close + 1;
+	}
+	return buf.data;
 }

@@ -40,6 +40,7 @@ typedef struct ConvScanState
 {
 	/* from the plan */
 	const ConvVendorDef *vendor;
+	char	   *api_prefix;		/* the vendor's, for the server */
 	const ConvTableDef *table;
 	ConvRequestMode mode;
 	int			page_size;
@@ -279,7 +280,7 @@ eval_search_value(ConvScanState *st, ExprContext *econtext)
 static char *
 describe_request(ConvScanState *st, const char *path)
 {
-	return psprintf("GET %s%s", st->vendor->api_prefix, path);
+	return psprintf("GET %s%s", st->api_prefix, path);
 }
 
 /*
@@ -302,14 +303,14 @@ describe_parameterized(ConvScanState *st)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "GET %s", st->vendor->api_prefix);
+	appendStringInfo(&buf, "GET %s", st->api_prefix);
 	if (st->mode == CONV_MODE_LOOKUP)
 		appendStringInfo(&buf, "%s{%s} per outer row",
 						 table->lookup_path, table->key_column);
 	else if (st->mode == CONV_MODE_SEARCH)
 		appendStringInfo(&buf, "%s?%s={value}, then GET %s%s{id} per id found",
 						 table->search_path, conv_url_encode(st->search_field),
-						 st->vendor->api_prefix, table->lookup_path);
+						 st->api_prefix, table->lookup_path);
 	else
 	{
 		/* only the since bounds of a list scan are expressions */
@@ -406,7 +407,7 @@ collect_deletions(ConvScanState *st)
 		struct json_object *obj;
 
 		initStringInfo(&body);
-		(void) conv_http_get(st->server, path, false, &body, &st->stats);
+		(void) conv_http_get(st->server, path, false, &body, NULL, &st->stats);
 		iter = conv_json_iter_init(body.data, body.len, describe_request(st, path));
 		while ((obj = conv_json_iter_next(iter)) != NULL)
 		{
@@ -477,7 +478,7 @@ start_scan(ForeignScanState *node)
 		st->first_request = search == NULL ? "none: the value searched for is NULL" :
 			psprintf("%s, then GET %s%s{id} per id found",
 					 describe_request(st, st->search_request),
-					 st->vendor->api_prefix, st->table->lookup_path);
+					 st->api_prefix, st->table->lookup_path);
 	}
 	else if (!start_prefetched(st))
 		st->first_request = describe_request(st, start_list(st));
@@ -503,6 +504,7 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 	st->copy_only = conv_get_table_option(st->relid, "copy_only") != NULL &&
 		strcmp(conv_get_table_option(st->relid, "copy_only"), "true") == 0;
 	st->table = conv_table_def_for(st->relid, &st->vendor);
+	st->api_prefix = conv_api_prefix(plan->fs_server, st->vendor);
 	st->mode = intVal(list_nth(priv, CONV_PRIV_MODE));
 	st->page_size = intVal(list_nth(priv, CONV_PRIV_PAGE_SIZE));
 	st->fixed_query = fixed_query_for(list_nth(priv, CONV_PRIV_INCLUDES));
@@ -549,7 +551,7 @@ run_search(ConvScanState *st)
 	List	   *ids;
 
 	initStringInfo(&body);
-	(void) conv_http_get(st->server, st->search_request, false, &body, &st->stats);
+	(void) conv_http_get(st->server, st->search_request, false, &body, NULL, &st->stats);
 	ids = conv_json_parse_strings(body.data, body.len,
 								  describe_request(st, st->search_request));
 	if (list_length(ids) >= st->table->search_cap)
@@ -627,7 +629,7 @@ fetch_response(ConvScanState *st)
 		old = MemoryContextSwitchTo(st->page_cxt);
 		initStringInfo(&body);
 		found = conv_http_get(st->server, path, st->active_mode == CONV_MODE_LOOKUP,
-							  &body, &st->stats);
+							  &body, NULL, &st->stats);
 		if (found)
 			st->iter = conv_json_iter_init(body.data, body.len, describe_request(st, path));
 		MemoryContextSwitchTo(old);

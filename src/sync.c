@@ -311,9 +311,9 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 
 		MemoryContextReset(round->page_cxt);
 		old = MemoryContextSwitchTo(round->page_cxt);
-		page.what = psprintf("GET %s%s", round->server->vendor->api_prefix, path);
+		page.what = psprintf("GET %s%s", round->server->api_prefix, path);
 		initStringInfo(&body);
-		(void) conv_http_get(round->server, path, false, &body, &round->stats);
+		(void) conv_http_get(round->server, path, false, &body, NULL, &round->stats);
 		MemoryContextSwitchTo(old);
 
 		in_transaction(apply_page, round, &args);

@@ -32,8 +32,15 @@ typedef enum ConvPagingKind
 {
 	CONV_PAGING_NONE,			/* one response holds every object */
 	CONV_PAGING_KEYSET,			/* since + last_id of the page's last object */
-	CONV_PAGING_SINCE			/* since = cursor of the page's last object;
+	CONV_PAGING_SINCE,			/* since = cursor of the page's last object;
 								 * consecutive pages overlap */
+	CONV_PAGING_PAGE_NUMBER,	/* page_param = 1, 2, ... with a constant
+								 * page size; a short page is the last */
+	CONV_PAGING_LINK,			/* follow the Link header's rel="next" URL;
+								 * none: the last page */
+	CONV_PAGING_TOKEN			/* the response's token_field goes back as
+								 * token_param; absent, null or "": the last
+								 * page */
 } ConvPagingKind;
 
 /* What a pushed qual becomes in the request. */
@@ -42,10 +49,20 @@ typedef enum ConvPushKind
 	CONV_PUSH_SINCE,			/* col >= v, col > v: the lower bound "since" */
 	CONV_PUSH_LOOKUP,			/* key = v, key = ANY(a), key IN (...): one
 								 * GET <lookup_path><v> per value */
-	CONV_PUSH_SEARCH			/* jsonb_col->>'f' = v, or a column whose
+	CONV_PUSH_SEARCH,			/* jsonb_col->>'f' = v, or a column whose
 								 * json_path is jsonb_col.f: the search
 								 * endpoint, then lookups of its ids */
+	CONV_PUSH_PARAM				/* col <op> v becomes param=v, as the
+								 * pushable's op, param and format say */
 } ConvPushKind;
+
+/* How a CONV_PUSH_PARAM value is written into the request. */
+typedef enum ConvParamFormat
+{
+	CONV_FORMAT_TEXT,			/* the value's text */
+	CONV_FORMAT_INT,			/* an integer, plus the pushable's adjust */
+	CONV_FORMAT_TIME			/* ISO 8601 UTC to the millisecond */
+} ConvParamFormat;
 
 /* A column of an endpoint's table, as IMPORT FOREIGN SCHEMA creates it. */
 typedef struct ConvColumnDef
@@ -55,6 +72,8 @@ typedef struct ConvColumnDef
 	const char *json_path;		/* NULL: the camelCase of name */
 	const char *include_param;	/* the field comes back only when this
 								 * request parameter is "true" */
+	bool		insert_required;	/* INSERT must give it (not NULL) */
+	const char *default_expr;	/* IMPORT's DEFAULT for INSERT: "now()" */
 } ConvColumnDef;
 
 /* A kind of qual an endpoint can turn into request parameters. */
@@ -63,7 +82,27 @@ typedef struct ConvPushable
 	const char *column;			/* the column (for SEARCH: the jsonb column
 								 * whose fields are searchable) */
 	ConvPushKind kind;
+	/* CONV_PUSH_PARAM only: */
+	const char *op;				/* the SQL operator: "=", ">=", ">", "<", "<=" */
+	const char *param;			/* the request parameter it becomes */
+	ConvParamFormat format;
+	int			adjust;			/* added to an integer: "id >= n" sent as
+								 * "after n - 1" */
+	bool		repeat;			/* col = ANY(array) sends param once per
+								 * element */
+	const char *with;			/* sent along when pushed: "consecutive=true" */
 } ConvPushable;
+
+/*
+ * A view IMPORT FOREIGN SCHEMA creates next to the table it reads, when
+ * that table is imported.  sql is a SELECT with one %s: the table's
+ * qualified name.
+ */
+typedef struct ConvViewDef
+{
+	const char *name;
+	const char *sql;
+} ConvViewDef;
 
 /*
  * An endpoint, which IMPORT FOREIGN SCHEMA makes a foreign table of.  Its
@@ -100,18 +139,39 @@ typedef struct ConvTableDef
 	const char *search_path;	/* "calls/search" for CONV_PUSH_SEARCH */
 	int			search_cap;		/* the search returns at most this many
 								 * ids; reaching it means "maybe more" */
+	const char *list_params;	/* sent with every list request:
+								 * "sort_column=updated_at&sort_direction=ASC" */
+	const char *page_param;		/* CONV_PAGING_PAGE_NUMBER: "page" */
+	const char *token_param;	/* CONV_PAGING_TOKEN: "cursor" */
+	const char *token_field;	/* CONV_PAGING_TOKEN: "cursor" */
+	const char *rows_field;		/* list responses are an object whose field
+								 * this is holds the objects; NULL: an array */
+	const char *lookup_field;	/* the same for lookup responses: "data" */
+	const char *total_header;	/* response header counting every match: a
+								 * scan that ends with fewer says so */
+	const char *insert_path;	/* POST here creates an object, per INSERTed
+								 * row; NULL: no INSERT */
+	const char *insert_field;	/* the created object's field in the POST's
+								 * response: "scorecard"; NULL: the body */
 	const ConvColumnDef *columns;
 	int			ncolumns;
 	const ConvPushable *pushables;
 	int			npushables;
+	const ConvViewDef *views;
+	int			nviews;
 } ConvTableDef;
 
 /* A vendor: the value of server option "vendor". */
 typedef struct ConvVendorDef
 {
 	const char *name;			/* "execvision": also IMPORT's remote schema */
-	const char *default_base_url;
-	const char *api_prefix;		/* "/api/ev/2/": between base_url and paths */
+	const char *default_base_url;	/* NULL: server option base_url is
+									 * required */
+	const char *api_prefix;		/* "/api/ev/2/": between base_url and paths;
+								 * "{option}" is the value of that server
+								 * option */
+	const char *const *server_options;	/* the vendor's own server options,
+										 * all required; NULL-terminated */
 	ConvAuthKind auth;
 	const char *default_rate_limit;	/* see the contract, section 5 */
 	const char *default_rate_timezone;
@@ -130,5 +190,9 @@ extern char *conv_default_json_path(const char *column_name);
 
 /* the vendors, one file each */
 extern const ConvVendorDef conv_execvision_vendor;
+extern const ConvVendorDef conv_voicegain_vendor;
+extern const ConvVendorDef conv_siro_vendor;
+extern const ConvVendorDef conv_ccai_vendor;
+extern const ConvVendorDef conv_cresta_vendor;
 
 #endif							/* CONV_VENDOR_H */
