@@ -61,12 +61,14 @@ run_regress() {
 run_tap() {
 	log "running TAP tests: $*"
 	# PostgreSQL::Test::Cluster needs PG_REGRESS (for --config-auth) and
-	# keeps its nodes and logs under TESTDIR/tmp_check.  ConvSim.pm finds
+	# keeps its nodes and logs under TESTDIR/tmp_check; TEMP_CONFIG makes
+	# its nodes load this build's library (make_scratch).  ConvSim.pm finds
 	# the simulator through the CONV_SIM_* variables and reuses the
 	# certificates made for the shared simulator.
 	if in_dir_as_postgres "$SCRATCH/src" env \
 		PG_REGRESS="$PG_REGRESS" \
 		TESTDIR="$SCRATCH/tap" \
+		TEMP_CONFIG="$SCRATCH/lib/cluster.conf" \
 		CONV_SIM_BIN="$SCRATCH/src/test/sim/conv-sim" \
 		CONV_SIM_GEN_CERTS="$SCRATCH/src/test/sim/gen-certs.sh" \
 		CONV_SIM_CERT_DIR="$SCRATCH/sim/certs" \
