@@ -440,11 +440,15 @@ page_url(StrBuf *b, const SimRequest *req, int64_t page)
 
 /*
  * Add the Link header: first, prev, self, next and last, from the total.
- * The core keeps header values below 128 bytes: when the links do not fit
- * in one value, each goes in a Link field of its own (RFC 8288 makes them
- * equivalent); a single link that does not fit is a 500, never a cut URL.
+ *
+ * The core keeps header values below 128 bytes (SimResponse), too short
+ * for five absolute URLs. When they do not fit in one value, each link
+ * goes in a Link field of its own (RFC 8288 makes the two equivalent); a
+ * link that does not fit even alone is left out, never cut, and named in
+ * an X-Conv-Sim-Omitted-Links header, so that a client that misses it can
+ * tell the simulator from the vendor.
  */
-static bool
+static void
 add_links(const SimRequest *req, SimResponse *resp, const VgQuery *q, int64_t total)
 {
 	size_t		max = sizeof(resp->headers[0][1]);
@@ -462,36 +466,41 @@ add_links(const SimRequest *req, SimResponse *resp, const VgQuery *q, int64_t to
 		{"last", last, true},
 	};
 	StrBuf		all;
-	StrBuf		one[5];
-	bool		fits = true;
+	StrBuf		one;
+	StrBuf		omitted;
 
 	buf_init(&all, 512);
-	for (int i = 0; i < 5; i++)
+	buf_init(&one, 256);
+	buf_init(&omitted, 64);
+	for (int pass = 0; pass < 2; pass++)
 	{
-		buf_init(&one[i], 256);
-		if (!links[i].present)
-			continue;
-		buf_putc(&one[i], '<');
-		page_url(&one[i], req, links[i].page);
-		buf_printf(&one[i], ">; rel=\"%s\"", links[i].rel);
-		buf_printf(&all, "%s%s", all.len ? ", " : "", one[i].data);
-		fits = fits && one[i].len < max;
+		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		{
+			if (!links[i].present)
+				continue;
+			one.len = 0;
+			buf_putc(&one, '<');
+			page_url(&one, req, links[i].page);
+			buf_printf(&one, ">; rel=\"%s\"", links[i].rel);
+			/* pass 0 joins them all; pass 1 sends them one by one */
+			if (pass == 0)
+				buf_printf(&all, "%s%s", all.len ? ", " : "", one.data);
+			else if (one.len < max)
+				resp_header(resp, "Link", one.data);
+			else
+				buf_printf(&omitted, "%s%s", omitted.len ? ", " : "", links[i].rel);
+		}
+		if (pass == 0 && all.len < max)
+		{
+			resp_header(resp, "Link", all.data);
+			break;
+		}
 	}
-	if (all.len < max)
-		resp_header(resp, "Link", all.data);
-	for (int i = 0; i < 5 && all.len >= max && fits; i++)
-		if (one[i].len > 0)
-			resp_header(resp, "Link", one[i].data);
-	if (!fits)
-	{
-		resp->nheaders = 0;
-		resp_error(resp, 500, "Internal Server Error",
-				   "conv-sim cannot send a Link header value of 128 bytes or more (its core's limit)");
-	}
+	if (omitted.len > 0)
+		resp_header(resp, "X-Conv-Sim-Omitted-Links", omitted.data);
 	buf_free(&all);
-	for (int i = 0; i < 5; i++)
-		buf_free(&one[i]);
-	return fits;
+	buf_free(&one);
+	buf_free(&omitted);
 }
 
 /* ---------- the endpoint ---------- */
@@ -535,9 +544,9 @@ h_call(SimRequest *req, SimResponse *resp)
 
 		snprintf(total, sizeof(total), "%d", n);
 		resp_header(resp, "X-Total-Count", total);
-		if (add_links(req, resp, &q, n))
-			write_page(resp, &q, idx, from < rows ? from : rows,
-					   from + q.per_page < rows ? from + q.per_page : rows);
+		add_links(req, resp, &q, n);
+		write_page(resp, &q, idx, from < rows ? from : rows,
+				   from + q.per_page < rows ? from + q.per_page : rows);
 		free(idx);
 	}
 	list_free(&q.agents);
