@@ -21,6 +21,7 @@
 #include "http.h"
 
 #include <microhttpd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,7 +205,8 @@ param_time(const SimRequest *req, SimResponse *resp, const char *name,
 	if (strlen(s) > VG_MAX_TIME_LEN || !rfc3339_shape(s) || !parse_time(s, t))
 	{
 		resp_error(resp, 400, "Bad Request",
-				   "%s must be an RFC 3339 date-time of at most %d characters, such as 2020-07-21T00:00:00Z, not \"%s\"",
+				   "%s must be an RFC 3339 date-time of at most %d characters "
+				   "(2020-07-21T00:00:00Z), not \"%s\"",
 				   name, VG_MAX_TIME_LEN, s);
 		return false;
 	}
@@ -378,17 +380,19 @@ static int *
 select_calls(const VgQuery *q, int *n)
 {
 	int			lo = vg_index_after_id(q->after);
+	int			from = q->has_from ? vg_index_at_time(q->from) : 0;
 	int			hi = q->has_to ? vg_index_at_time(q->to) : vg.ncalls;
 	int		   *idx;
 
-	if (q->has_from && vg_index_at_time(q->from) > lo)
-		lo = vg_index_at_time(q->from);
+	if (from > lo)
+		lo = from;
 	idx = malloc((hi > lo ? hi - lo : 1) * sizeof(int));
 	*n = 0;
 	for (int i = lo; i < hi; i++)
 		if (call_matches(q, &vg.calls[i]))
 			idx[(*n)++] = i;
-	if (q->nsort > 1 || q->sort[0].key != SORT_DOCUMENT_ID || q->sort[0].desc)
+	/* callIds are unique: after documentId ascending the rest never counts */
+	if (q->sort[0].key != SORT_DOCUMENT_ID || q->sort[0].desc)
 		qsort_r(idx, *n, sizeof(int), cmp_calls, (void *) q);
 	return idx;
 }
