@@ -443,19 +443,12 @@ page_url(StrBuf *b, const SimRequest *req, int64_t page)
 }
 
 /*
- * Add the Link header: first, prev, self, next and last, from the total.
- *
- * The core keeps header values below 128 bytes (SimResponse), too short
- * for five absolute URLs. When they do not fit in one value, each link
- * goes in a Link field of its own (RFC 8288 makes the two equivalent); a
- * link that does not fit even alone is left out, never cut, and named in
- * an X-Conv-Sim-Omitted-Links header, so that a client that misses it can
- * tell the simulator from the vendor.
+ * Add the Link header: first, prev, self, next and last, from the total,
+ * in one field.
  */
 static void
 add_links(const SimRequest *req, SimResponse *resp, const VgQuery *q, int64_t total)
 {
-	size_t		max = sizeof(resp->headers[0][1]);
 	int64_t		last = total > 0 ? (total + q->per_page - 1) / q->per_page : 1;
 	const struct
 	{
@@ -470,41 +463,18 @@ add_links(const SimRequest *req, SimResponse *resp, const VgQuery *q, int64_t to
 		{"last", last, true},
 	};
 	StrBuf		all;
-	StrBuf		one;
-	StrBuf		omitted;
 
 	buf_init(&all, 512);
-	buf_init(&one, 256);
-	buf_init(&omitted, 64);
-	for (int pass = 0; pass < 2; pass++)
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 	{
-		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		{
-			if (!links[i].present)
-				continue;
-			one.len = 0;
-			buf_putc(&one, '<');
-			page_url(&one, req, links[i].page);
-			buf_printf(&one, ">; rel=\"%s\"", links[i].rel);
-			/* pass 0 joins them all; pass 1 sends them one by one */
-			if (pass == 0)
-				buf_printf(&all, "%s%s", all.len ? ", " : "", one.data);
-			else if (one.len < max)
-				resp_header(resp, "Link", one.data);
-			else
-				buf_printf(&omitted, "%s%s", omitted.len ? ", " : "", links[i].rel);
-		}
-		if (pass == 0 && all.len < max)
-		{
-			resp_header(resp, "Link", all.data);
-			break;
-		}
+		if (!links[i].present)
+			continue;
+		buf_puts(&all, all.len ? ", <" : "<");
+		page_url(&all, req, links[i].page);
+		buf_printf(&all, ">; rel=\"%s\"", links[i].rel);
 	}
-	if (omitted.len > 0)
-		resp_header(resp, "X-Conv-Sim-Omitted-Links", omitted.data);
+	resp_header(resp, "Link", all.data);
 	buf_free(&all);
-	buf_free(&one);
-	buf_free(&omitted);
 }
 
 /* ---------- the endpoint ---------- */
