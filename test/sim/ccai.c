@@ -17,7 +17,6 @@
  *		- 10 requests a second, then 429 with Retry-After.
  */
 #include "ccai.h"
-#include "http.h"
 
 #include <ctype.h>
 #include <microhttpd.h>
@@ -293,7 +292,8 @@ static void
 add_link(const SimRequest *req, SimResponse *resp, int64_t page, const char *rel)
 {
 	const char *host = req_header(req, "Host");
-	bool		tls = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
+	bool		tls = MHD_get_connection_info(req->conn,
+											  MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
 	char	  **parts = malloc((req->nparams + 1) * sizeof(char *));
 	int			n = 0;
 	StrBuf		link;

@@ -47,7 +47,6 @@ typedef struct CcaiTable
 #define CCAI_ROW(t, i) ((void *) ((t)->rows + (size_t) (i) * (t)->row_size))
 #define CCAI_ID(t, i) (*(const int64_t *) CCAI_ROW(t, i))
 
-extern void *ccai_append(CcaiTable *t);
 extern void ccai_reindex(CcaiTable *t);
 extern int	ccai_find(const CcaiTable *t, int64_t id);
 extern SimTime ccai_time(const CcaiTable *t, int column, int row);
@@ -96,6 +95,7 @@ typedef struct CcaiType
 	int			status_weights[CCAI_MAX_STATUSES];	/* how generated ones end */
 } CcaiType;
 
+/* What makes calls calls and chats chats. */
 typedef struct CcaiKind
 {
 	const char *type_key;		/* "call_type" */
@@ -115,8 +115,8 @@ typedef struct CcaiKind
 	int			ntypes;
 	const uint8_t *menus;		/* the menus its contacts go through */
 	int			nmenus;
-	int			stream;
-	int			extra_stream;
+	int			stream;			/* random streams of its contacts */
+	int			extra_stream;	/* and of what is written on demand */
 	int64_t		first_id;
 	CcaiTable  *table;
 } CcaiKind;
@@ -124,7 +124,6 @@ typedef struct CcaiKind
 extern const CcaiKind ccai_call_kind;
 extern const CcaiKind ccai_chat_kind;
 
-extern uint8_t ccai_steps(const CcaiKind *k, const CcaiContact *c);
 extern bool ccai_has(const CcaiContact *c, int step);
 extern CcaiContact *ccai_add_contact(const CcaiKind *k, SimTime now, int type, int status);
 extern void ccai_set_status(const CcaiKind *k, CcaiContact *c, int status, SimTime now);
@@ -195,8 +194,6 @@ typedef struct CcaiData
 } CcaiData;
 
 extern CcaiData ccai;
-
-extern const char *const ccai_langs[];
 
 extern void ccai_generate(void);
 extern void ccai_add_activity(int agent, int status, SimTime now);

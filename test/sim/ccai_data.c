@@ -37,7 +37,7 @@ static CcaiTeam team_rows[] = {
 static const int8_t leaf_teams[] = {2, 3, 4, 6, 7};
 
 static CcaiMenu menu_rows[] = {
-	{11, "Main Menu", "ivr_menu", -1, "Thanks for calling. Please listen closely as our options have changed."},
+	{11, "Main Menu", "ivr_menu", -1, "Thanks for calling. Our options have changed."},
 	{12, "Billing", "ivr_menu", 0, NULL},
 	{13, "Technical Support", "ivr_menu", 0, "For internet, press 1. For TV, press 2."},
 	{14, "Internet", "ivr_menu", 2, NULL},
@@ -65,8 +65,6 @@ static CcaiUserStatus status_rows[] = {
 	{6, "Wrap-up", "#3498db", true, 13},
 	{8, "Training", "#1abc9c", false, 5},
 };
-
-const char *const ccai_langs[] = {"en", "es", "fr"};
 
 /* ---------- calls and chats ---------- */
 
@@ -185,21 +183,23 @@ static const CcaiColumn activity_columns[] = {
 	{"started_at", offsetof(CcaiActivity, started_at)},
 };
 
+/* A table that grows, sorted and filtered on its time columns. */
+#define GROWING_TABLE(type, cols, writer) \
+	{.row_size = sizeof(type), .columns = cols, .ncolumns = LEN(cols), .write = writer}
+
+/* A fixed table of the organisation, in id order only. */
+#define FIXED_TABLE(type, array, writer) \
+	{.rows = (char *) array, .row_size = sizeof(type), .nrows = LEN(array), \
+	 .cap = LEN(array), .write = writer}
+
 CcaiData	ccai = {
-	.calls = {.row_size = sizeof(CcaiContact), .columns = contact_columns, .ncolumns = 2,
-	.write = ccai_write_call},
-	.chats = {.row_size = sizeof(CcaiContact), .columns = contact_columns, .ncolumns = 2,
-	.write = ccai_write_chat},
-	.agents = {.row_size = sizeof(CcaiAgent), .columns = agent_columns, .ncolumns = 1,
-	.write = ccai_write_agent},
-	.activity = {.row_size = sizeof(CcaiActivity), .columns = activity_columns, .ncolumns = 1,
-	.write = ccai_write_activity},
-	.teams = {.rows = (char *) team_rows, .row_size = sizeof(CcaiTeam), .nrows = LEN(team_rows),
-	.cap = LEN(team_rows), .write = ccai_write_team},
-	.menus = {.rows = (char *) menu_rows, .row_size = sizeof(CcaiMenu), .nrows = LEN(menu_rows),
-	.cap = LEN(menu_rows), .write = ccai_write_menu},
-	.statuses = {.rows = (char *) status_rows, .row_size = sizeof(CcaiUserStatus),
-		.nrows = LEN(status_rows), .cap = LEN(status_rows), .write = ccai_write_user_status},
+	.calls = GROWING_TABLE(CcaiContact, contact_columns, ccai_write_call),
+	.chats = GROWING_TABLE(CcaiContact, contact_columns, ccai_write_chat),
+	.agents = GROWING_TABLE(CcaiAgent, agent_columns, ccai_write_agent),
+	.activity = GROWING_TABLE(CcaiActivity, activity_columns, ccai_write_activity),
+	.teams = FIXED_TABLE(CcaiTeam, team_rows, ccai_write_team),
+	.menus = FIXED_TABLE(CcaiMenu, menu_rows, ccai_write_menu),
+	.statuses = FIXED_TABLE(CcaiUserStatus, status_rows, ccai_write_user_status),
 };
 
 /* A time column of a row. */
@@ -210,8 +210,8 @@ ccai_time(const CcaiTable *t, int column, int row)
 }
 
 /* Append a zeroed row (the caller gives it the next id), growing the table. */
-void *
-ccai_append(CcaiTable *t)
+static void *
+append_row(CcaiTable *t)
 {
 	if (t->nrows == t->cap)
 	{
@@ -324,8 +324,8 @@ pick_weighted(SimRng *r, const int *w, size_t stride, int n)
 /* ---------- contacts ---------- */
 
 /* The steps contact c has, given its status and type. */
-uint8_t
-ccai_steps(const CcaiKind *k, const CcaiContact *c)
+static uint8_t
+contact_steps(const CcaiKind *k, const CcaiContact *c)
 {
 	return k->statuses[c->status].steps & k->types[c->type].steps;
 }
@@ -348,15 +348,15 @@ step_gap(const CcaiKind *k, int s, SimRng *r)
 }
 
 /*
- * Lay out the steps of c from created_at on. The end comes after the last
- * step that happened by the gap of the step that did not: an abandoned
- * call ends after a wait, a failed one after ringing, a finished one after
- * its talk.
+ * Lay out the steps of c from created_at on. The end follows the last step
+ * that happened by the gap of the step after it, which did not: an
+ * abandoned call ends after a wait, a failed one after ringing, a finished
+ * one after its talk.
  */
 static void
 lay_out_steps(const CcaiKind *k, CcaiContact *c, SimRng *r)
 {
-	uint8_t		steps = ccai_steps(k, c);
+	uint8_t		steps = contact_steps(k, c);
 	int			end = k->nsteps - 1;
 	int			last = -1;
 	SimTime		t = c->created_at;
@@ -394,13 +394,15 @@ hold_seconds(const CcaiKind *k, const CcaiContact *c, SimRng *r)
 static void
 shape_contact(const CcaiKind *k, CcaiContact *c, SimRng *r, int type, int status)
 {
+	const CcaiType *types = k->types;
+
 	c->type = (uint8_t) (type >= 0 ? type :
-						 pick_weighted(r, &k->types[0].weight, sizeof(CcaiType), k->ntypes));
+						 pick_weighted(r, &types[0].weight, sizeof(CcaiType), k->ntypes));
 	c->status = (uint8_t) (status >= 0 ? status :
-						   pick_weighted(r, k->types[c->type].status_weights, sizeof(int), k->nfinal));
+						   pick_weighted(r, types[c->type].status_weights, sizeof(int), k->nfinal));
 	lay_out_steps(k, c, r);
 	c->agent = (int16_t) (ccai_has(c, k->agent_step) ? rng_int(r, 0, ccai.agents.nrows - 1) : -1);
-	c->menu = k->types[c->type].menu ? k->menus[rng_int(r, 0, k->nmenus - 1)] : CCAI_NO_MENU;
+	c->menu = types[c->type].menu ? k->menus[rng_int(r, 0, k->nmenus - 1)] : CCAI_NO_MENU;
 	c->lang = (uint8_t) (rng_chance(r, 0.85) ? 0 : rng_int(r, 1, 2));
 	c->hold_s = hold_seconds(k, c, r);
 }
@@ -450,7 +452,7 @@ generate_contacts(const CcaiKind *k, int n)
 
 	for (int i = 0; i < n; i++)
 	{
-		CcaiContact *c = ccai_append(k->table);
+		CcaiContact *c = append_row(k->table);
 		SimRng		r;
 
 		rng_seed(&r, sim_config.seed, k->stream, i);
@@ -519,7 +521,7 @@ ccai_add_contact(const CcaiKind *k, SimTime now, int type, int status)
 {
 	CcaiTable  *t = k->table;
 	int64_t		id = t->nrows > 0 ? CCAI_ID(t, t->nrows - 1) + 1 : k->first_id;
-	CcaiContact *c = ccai_append(t);
+	CcaiContact *c = append_row(t);
 	SimRng		r;
 	SimTime		last;
 
@@ -556,7 +558,7 @@ ccai_set_status(const CcaiKind *k, CcaiContact *c, int status, SimTime now)
 
 	now = whole_ms(now);
 	c->status = (uint8_t) status;
-	steps = ccai_steps(k, c);
+	steps = contact_steps(k, c);
 	for (int s = 0; s < k->nsteps; s++)
 	{
 		if (!(steps & (1 << s)))
@@ -586,7 +588,7 @@ generate_agents(void)
 
 	for (int i = 0; i < NAGENTS; i++)
 	{
-		CcaiAgent  *a = ccai_append(&ccai.agents);
+		CcaiAgent  *a = append_row(&ccai.agents);
 		SimRng		r;
 		char	   *p;
 
@@ -657,7 +659,7 @@ generate_activity(void)
 		status = next_status(&r, -1);
 		for (int j = 0; j < per_agent && at <= sim_config.anchor; j++)
 		{
-			CcaiActivity *l = ccai_append(t);
+			CcaiActivity *l = append_row(t);
 
 			l->started_at = at;
 			l->agent = (int16_t) a;
@@ -698,7 +700,7 @@ ccai_add_activity(int agent, int status, SimTime now)
 	CcaiActivity *l;
 
 	open->ended_at = at;
-	l = ccai_append(&ccai.activity);
+	l = append_row(&ccai.activity);
 	l->id = id;
 	l->started_at = at;
 	l->ended_at = CCAI_NO_TIME;

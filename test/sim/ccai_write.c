@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const langs[] = {"en", "es", "fr"};
+
 /* What a contact's object shows beyond what the contact stores. */
 typedef struct Extras
 {
@@ -313,7 +315,7 @@ write_contact(StrBuf *b, bool *first, const CcaiKind *k, const CcaiContact *c, c
 	json_knull(b, first, "parent_id");
 	json_kstr(b, first, k->type_key, k->types[c->type].name);
 	json_kstr(b, first, "status", k->statuses[c->status].name);
-	json_kstr(b, first, "lang", ccai_langs[c->lang]);
+	json_kstr(b, first, "lang", langs[c->lang]);
 	json_ktime(b, first, "created_at", c->created_at, 3);
 	for (int s = 0; s < k->nsteps; s++)
 		json_ktime_null(b, first, k->step_names[s], c->at[s]);
@@ -333,7 +335,8 @@ write_contact(StrBuf *b, bool *first, const CcaiKind *k, const CcaiContact *c, c
 	json_kbool(b, first, "has_feedback", talked && x->rating > 0 && x->feedback);
 	snprintf(url, sizeof(url), "%d", x->ticket);
 	json_kstr(b, first, "out_ticket_id", x->ticket ? url : NULL);
-	snprintf(url, sizeof(url), "https://%s.zendesk.example/agent/tickets/%d", ccai_subdomain, x->ticket);
+	snprintf(url, sizeof(url), "https://%s.zendesk.example/agent/tickets/%d",
+			 ccai_subdomain, x->ticket);
 	json_kstr(b, first, "out_ticket_url", x->ticket ? url : NULL);
 }
 
@@ -482,14 +485,15 @@ ccai_write_activity(StrBuf *b, const void *row)
 
 /* ---------- teams, menus, user statuses, the organisation ---------- */
 
-/* Rank of a row among the rows of the same parent (the int at parent_offset). */
+/* Rank of a row among the rows of its parent (the int at parent_offset). */
 static int
-position(const CcaiTable *t, size_t parent_offset, int row)
+position(const CcaiTable *t, size_t parent_offset, const void *row)
 {
-	int			parent = *(const int *) ((const char *) CCAI_ROW(t, row) + parent_offset);
+	int			parent = *(const int *) ((const char *) row + parent_offset);
+	int			index = (int) (((const char *) row - t->rows) / t->row_size);
 	int			n = 0;
 
-	for (int i = 0; i < row; i++)
+	for (int i = 0; i < index; i++)
 		n += *(const int *) ((const char *) CCAI_ROW(t, i) + parent_offset) == parent;
 	return n;
 }
@@ -515,8 +519,7 @@ ccai_write_team(StrBuf *b, const void *row)
 	json_kint(b, &first, "id", t->id);
 	json_kstr(b, &first, "name", t->name);
 	json_kparent(b, &first, &ccai.teams, t->parent);
-	json_kint(b, &first, "position",
-			  position(&ccai.teams, offsetof(CcaiTeam, parent), (int) (t - (const CcaiTeam *) ccai.teams.rows)));
+	json_kint(b, &first, "position", position(&ccai.teams, offsetof(CcaiTeam, parent), t));
 	json_kbool(b, &first, "deleted", false);
 	buf_putc(b, '}');
 }
@@ -558,8 +561,7 @@ ccai_write_menu(StrBuf *b, const void *row)
 	json_kstr(b, &first, "name", m->name);
 	json_kstr(b, &first, "menu_type", m->menu_type);
 	json_kparent(b, &first, &ccai.menus, m->parent);
-	json_kint(b, &first, "position",
-			  position(&ccai.menus, offsetof(CcaiMenu, parent), (int) (m - (const CcaiMenu *) ccai.menus.rows)));
+	json_kint(b, &first, "position", position(&ccai.menus, offsetof(CcaiMenu, parent), m));
 	json_kbool(b, &first, "deleted", false);
 	json_kbool(b, &first, "hidden", false);
 	json_kstr(b, &first, "output_msg", m->output_msg);
