@@ -7,10 +7,12 @@
 
 extern const SimVendor execvision_vendor;
 extern const SimVendor voicegain_vendor;
+extern const SimVendor ccai_vendor;
 
 const SimVendor *const sim_vendors[] = {
 	&execvision_vendor,
 	&voicegain_vendor,
+	&ccai_vendor,
 };
 
 const int	sim_nvendors = sizeof(sim_vendors) / sizeof(sim_vendors[0]);
