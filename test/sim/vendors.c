@@ -6,9 +6,11 @@
 #include "sim.h"
 
 extern const SimVendor execvision_vendor;
+extern const SimVendor siro_vendor;
 
 const SimVendor *const sim_vendors[] = {
 	&execvision_vendor,
+	&siro_vendor,
 };
 
 const int	sim_nvendors = sizeof(sim_vendors) / sizeof(sim_vendors[0]);
