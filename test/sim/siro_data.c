@@ -276,15 +276,20 @@ generate_recs(void)
 	SimTime		span = (SimTime) sim_config.days * USECS_PER_DAY;
 	int			n = sim_config.calls / 2;
 	int			big = n / 20 > 2500 ? 2500 : n / 20;
+	int			recent = n / 500 + 3;
 
 	siro.ncustomers = n / 3 + SIRO_NTEAMS;
 	for (int i = 0; i < n; i++)
 	{
 		SimRng		r;
+		SimTime		created;
 
 		rng_seed(&r, sim_config.seed, SIRO_S_TIME, i);
-		generate_rec(append_rec(), i, end - span + span / n * i +
-					 rng_int(&r, 0, 59999) * INT64_C(1000), sim_config.anchor, -1);
+		created = end - span + span / n * i + rng_int(&r, 0, 59999) * INT64_C(1000);
+		/* the last few were started shortly before the anchor: most are still recording */
+		if (i >= n - recent)
+			created = sim_config.anchor - rng_int(&r, 120, 2400) * USECS_PER_SEC;
+		generate_rec(append_rec(), i, created, sim_config.anchor, -1);
 	}
 	if (big < 150 && n >= 600)
 		big = 150;
