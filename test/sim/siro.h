@@ -201,8 +201,6 @@ typedef struct SiroView
 	SiroMetrics m;
 } SiroView;
 
-extern const char *const siro_conv_types[];
-
 typedef struct SiroPartDef
 {
 	const char *flag;			/* query parameter */
@@ -213,7 +211,6 @@ typedef struct SiroPartDef
 extern const SiroPartDef siro_parts[SIRO_NPARTS];
 
 /* siro_object.c: a recording; parts[p] says whether part p is included */
-extern void siro_view(SiroView *v, const SiroRec *rec);
 extern bool siro_title(const SiroView *v, char *out, size_t len);
 extern void siro_write_recording(StrBuf *b, const SiroRec *rec, const bool *parts);
 

@@ -28,7 +28,7 @@ static const char *const languages[][2] = {
 	{"English", "en"}, {"Spanish", "es"}, {"French", "fr"},
 };
 
-const char *const siro_conv_types[] = {
+static const char *const conv_types[] = {
 	"Initial Appointment", "Follow-up Visit", "Inspection", "Closing Appointment",
 };
 
@@ -210,8 +210,8 @@ draw_metrics(SimRng *r, SiroMetrics *m, int64_t duration_ms)
 }
 
 /* Derive the view of a recording from its index. */
-void
-siro_view(SiroView *v, const SiroRec *rec)
+static void
+view_init(SiroView *v, const SiroRec *rec)
 {
 	SimRng		r;
 	int			k;
@@ -255,7 +255,7 @@ siro_title(const SiroView *v, char *out, size_t len)
 	else
 		snprintf(name, sizeof(name), "%s Residence",
 				 corpus_last_names[(h >> 8) % corpus_nlast_names]);
-	snprintf(out, len, "%s - %s", siro_conv_types[v->conv_type], name);
+	snprintf(out, len, "%s - %s", conv_types[v->conv_type], name);
 	return true;
 }
 
@@ -544,7 +544,7 @@ write_content(Out *o, const SiroView *v, const Tag *tags, int ntags)
 	put_str(o, "originalRecordingId", NULL);
 	put_bool(o, "enableAutomaticSplit", rng_chance(&r, 0.1));
 	put_raw(o, "offsetFromOriginalRecordingMs", "null");
-	put_str(o, "conversationType", v->st->results ? siro_conv_types[v->conv_type] : NULL);
+	put_str(o, "conversationType", v->st->results ? conv_types[v->conv_type] : NULL);
 	write_debrief(o, v, &r);
 }
 
@@ -740,7 +740,7 @@ write_processing(Out *o, const SiroView *v)
 			buf_puts(o->b, ",\"dateEnded\":");
 			json_ms(o->b, rec->created + (int64_t) (rec->duration_ms + v->m.conversation_ms) * 500);
 			buf_puts(o->b, ",\"conversationType\":");
-			json_str(o->b, siro_conv_types[v->conv_type]);
+			json_str(o->b, conv_types[v->conv_type]);
 			buf_putc(o->b, '}');
 		}
 		buf_putc(o->b, ']');
@@ -833,7 +833,7 @@ siro_write_recording(StrBuf *b, const SiroRec *rec, const bool *parts)
 	int			ntags;
 	Out			o = {b, true, rec};
 
-	siro_view(&v, rec);
+	view_init(&v, rec);
 	ntags = draw_tags(&v, tags);
 	buf_putc(b, '{');
 	write_identity(&o, &v);
