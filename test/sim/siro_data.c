@@ -109,10 +109,10 @@ generate_org(void)
 		u->team = i < FIRST_MANAGER ? -1 :
 			(i < FIRST_REP ? i - FIRST_MANAGER : (i - FIRST_REP) % SIRO_NTEAMS);
 		u->created = to_ms(sim_config.anchor - (SimTime) sim_config.days * USECS_PER_DAY -
-						   rng_int(&r, 30, 700) * USECS_PER_DAY - rng_int(&r, 0, 86399999) * 1000);
+						   rng_int(&r, 30, 700) * USECS_PER_DAY - rng_int(&r, 0, 86399999) * INT64_C(1000));
 		if (i >= FIRST_GONE)
 			u->deleted_at = to_ms(sim_config.anchor - rng_int(&r, 3, 20) * USECS_PER_DAY -
-								  rng_int(&r, 0, 86399999) * 1000);
+								  rng_int(&r, 0, 86399999) * INT64_C(1000));
 		siro.by_uid[i] = i;
 	}
 	qsort(siro.by_uid, SIRO_NUSERS, sizeof(int), cmp_uid);
