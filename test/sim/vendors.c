@@ -7,11 +7,13 @@
 
 extern const SimVendor execvision_vendor;
 extern const SimVendor voicegain_vendor;
+extern const SimVendor siro_vendor;
 extern const SimVendor ccai_vendor;
 
 const SimVendor *const sim_vendors[] = {
 	&execvision_vendor,
 	&voicegain_vendor,
+	&siro_vendor,
 	&ccai_vendor,
 };
 
