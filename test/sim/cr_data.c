@@ -88,7 +88,7 @@ CrTemplate	cr_templates[] = {
 	{"retention-save", "retention", retention_criteria, LEN(retention_criteria)},
 	{"onboarding-call", "support", onboarding_criteria, LEN(onboarding_criteria)},
 };
-const int	cr_ntemplates = LEN(cr_templates);
+static const int cr_ntemplates = LEN(cr_templates);
 
 static const char *const ack_comments[] = {
 	"Thanks, will do.", "I disagree with the hold score.", "Understood.",
@@ -228,7 +228,7 @@ cr_generate_scorecard(CrScorecard *sc, int index, SimTime end, SimTime limit)
 }
 
 /* The id of the conversation scorecard index scores. */
-void
+static void
 cr_conversation_id(int index, char out[37])
 {
 	SimRng		r;

@@ -31,7 +31,7 @@
 
 static char *cr_token = "cresta-token";
 char	   *cr_customer = "acme";
-char	   *cr_profile = "default";
+static char *cr_profile = "default";
 static char *cr_per_second_opt = "10";
 char		cr_parent[160];
 
@@ -277,6 +277,11 @@ param_filters(const SimRequest *req, SimResponse *resp, CrListQuery *q)
 	if (!cr_param(req, resp, "agentUserName", &q->agent) ||
 		!cr_param(req, resp, "templateName", &q->template))
 		return false;
+	/* an empty string is a string field's default: no filter */
+	if (q->agent && *q->agent == '\0')
+		q->agent = NULL;
+	if (q->template && *q->template == '\0')
+		q->template = NULL;
 	for (size_t i = 0; i < sizeof(time_filters) / sizeof(time_filters[0]); i++)
 	{
 		SimTime    *t = (SimTime *) ((char *) q + time_filters[i].offset);

@@ -247,6 +247,8 @@ is(scalar @{ $scan->{objects} }, scalar(grep { defined $_->{submitTime} } @$trut
 is_deeply(names(cr_ok('GET', 'scorecards?pageSize=5&startUpdateTime=2026-11-01T05:00:00%2B05:00')->{scorecards}),
 	names(cr_ok('GET', 'scorecards?pageSize=5&startUpdateTime=2026-11-01T00:00:00Z')->{scorecards}),
 	'an offset in a time means what it says');
+is_deeply(names(cr_ok('GET', 'scorecards?pageSize=20&agentUserName=&templateName=')->{scorecards}),
+	[ map { $_->{name} } @$truth[ 0 .. 19 ] ], 'empty filters (a string\'s default) filter nothing');
 is_deeply(cr_ok('GET', 'scorecards?startUpdateTime=2030-01-01T00:00:00Z'), {}, 'no match: {}');
 foreach my $bad ('2026-11-01', '2026-11-01T00:00Z', '2026-11-01T00:00:00', 'yesterday', '1762041600',
 	'2026-11-31T00:00:00Z', '2026-11-01T00:00:00.1234567891Z', '2026-11-01T00:00:00+01:00',
@@ -417,6 +419,8 @@ foreach my $case (@bad_bodies)
 is_cr_error(cr_req('POST', 'scorecards', body => 'not json'), 400, 'INVALID_ARGUMENT', 'create: not JSON',
 	qr/Invalid JSON payload/);
 is_cr_error(cr_req('POST', 'scorecards', body => '[]'), 400, 'INVALID_ARGUMENT', 'create: a JSON array');
+is_cr_error(cr_req('POST', 'scorecards', body => JSON::PP->new->encode(\%new) . ' {}'), 400, 'INVALID_ARGUMENT',
+	'create: something after the object', qr/Invalid JSON payload/);
 is_cr_error(cr_req('POST', 'scorecards'), 400, 'INVALID_ARGUMENT', 'create: no body');
 is(scalar @{ admin_ok('GET', 'cresta/scorecards') }, 1003, 'the refused bodies created nothing');
 
