@@ -367,6 +367,10 @@ like($res->{content}, qr/^\{"scorecard":\{"name":/, 'create: {"scorecard": {"nam
 my @listed = @{ cr_ok('GET', 'scorecards?startUpdateTime=2026-11-19T09:30:00.5Z&endUpdateTime=2026-11-19T09:30:00.501Z')->{scorecards} };
 is_deeply(\@listed, [$created], 'create: listed at its updateTime, as created');
 is(scalar @{ admin_ok('GET', 'cresta/scorecards') }, 1001, 'create: the admin lists it');
+$res = cr_req('POST', 'scorecards', body => { %new, scores => [ { criterionId => 'a', notApplicable => JSON::PP::false,
+	numericValue => 123456789, aiValue => 1e-7 } ], calibrationConsistencyScore => 3e22 });
+like($res->{content}, qr/"numericValue":123456790,"aiValue":1e-7[,}]/, 'create: float32 digits, small ones with an exponent');
+like($res->{content}, qr/"calibrationConsistencyScore":3e\+22[,}]/, 'create: and large ones');
 
 $res = cr_req('POST', 'scorecards', body => { %new, name => "$parent/scorecards/backfill-1", comment => undef,
 	agent_user_name => undef });
@@ -422,7 +426,7 @@ is_cr_error(cr_req('POST', 'scorecards', body => '[]'), 400, 'INVALID_ARGUMENT',
 is_cr_error(cr_req('POST', 'scorecards', body => JSON::PP->new->encode(\%new) . ' {}'), 400, 'INVALID_ARGUMENT',
 	'create: something after the object', qr/Invalid JSON payload/);
 is_cr_error(cr_req('POST', 'scorecards'), 400, 'INVALID_ARGUMENT', 'create: no body');
-is(scalar @{ admin_ok('GET', 'cresta/scorecards') }, 1003, 'the refused bodies created nothing');
+is(scalar @{ admin_ok('GET', 'cresta/scorecards') }, 1004, 'the refused bodies created nothing');
 
 #
 # POST scorecards:export: {"data": base64 of a CSV}.
