@@ -386,10 +386,6 @@ read_scalar(const CrField *f, struct json_object *v, const char *path,
 	return json_object_get(v);
 }
 
-static struct json_object *read_field(const CrField *f, struct json_object *v,
-									  const char *path, SimResponse *resp,
-									  bool *is_default);
-
 /* Read a list field: each element, or each message of F_MESSAGES. */
 static struct json_object *
 read_list(const CrField *f, struct json_object *v, const char *path,
