@@ -96,7 +96,9 @@ main() {
 	# themselves are tested on simulators of their own)
 	start_sim --calls 3000 --users 60 --clock 2026-11-20T03:00:00Z \
 		--anchor 2026-11-20T02:00:00Z \
-		--voicegain-per-minute 1000000 --voicegain-per-hour 1000000
+		--voicegain-per-minute 1000000 --voicegain-per-hour 1000000 \
+		--siro-per-minute 1000000 --ccai-per-second 1000000 \
+		--cresta-per-second 1000000
 	export CONV_SIM_LOG=$SCRATCH/sim/requests.log
 
 	run_regress || failed=1

@@ -235,7 +235,8 @@ conv_pager_next_request(ConvPager *pager)
 		appendStringInfo(&buf, "%c%s", sep, table->list_params);
 		sep = '&';
 	}
-	if (table->paging == CONV_PAGING_PAGE_NUMBER)
+	if (table->page_param &&
+		(table->paging == CONV_PAGING_PAGE_NUMBER || pager->page_number > 1))
 	{
 		appendStringInfo(&buf, "%c%s=%d", sep, table->page_param, pager->page_number);
 		sep = '&';
@@ -475,6 +476,12 @@ since_page_done(ConvPager *pager)
 		pager->finished = true;
 		return;
 	}
+	/* a vendor that pages by number too: the next page at the same time */
+	if (!pager->page_advanced && table->page_param)
+	{
+		pager->page_number++;
+		return;
+	}
 	if (!pager->page_advanced)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
@@ -485,6 +492,7 @@ since_page_done(ConvPager *pager)
 						 table->max_page_size)));
 	pager->since = pager->pos_time;
 	pager->since_exact = true;
+	pager->page_number = 1;
 }
 
 /*

@@ -141,7 +141,10 @@ typedef struct ConvTableDef
 								 * ids; reaching it means "maybe more" */
 	const char *list_params;	/* sent with every list request:
 								 * "sort_column=updated_at&sort_direction=ASC" */
-	const char *page_param;		/* CONV_PAGING_PAGE_NUMBER: "page" */
+	const char *page_param;		/* CONV_PAGING_PAGE_NUMBER: "page"; with
+								 * CONV_PAGING_SINCE, pages past the first
+								 * at one time, when more objects share it
+								 * than a page holds */
 	const char *token_param;	/* CONV_PAGING_TOKEN: "cursor" */
 	const char *token_field;	/* CONV_PAGING_TOKEN: "cursor" */
 	const char *rows_field;		/* list responses are an object whose field

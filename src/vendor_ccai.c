@@ -10,10 +10,12 @@
  * list that changes meanwhile skips and repeats objects, so the vendor
  * recommends "tailing" calls, chats and agent activity: ask from a time
  * on (updated_at[from]) sorted ascending by it, and start the next request
- * at the last object's time.  That is since paging; the small lists
+ * at the last object's time.  That is since paging (with page=2, 3... at
+ * one time when more objects share it than a page holds); the small lists
  * (teams, menus, statuses) follow the Link header.  Calls are looked up
  * by id.  Each account has its own host, so base_url is required; HTTP
  * Basic takes the subdomain as user name and an API token as password.
+ * The API's fields are snake_case: every column names its field.
  *
  * src/vendor_ccai.c
  *
@@ -36,7 +38,7 @@
 	.list_path = path, .paging = CONV_PAGING_SINCE, .since_param = col "[from]", \
 	.list_params = "sort_column=" col "&sort_direction=ASC", \
 	.since_default = CCAI_SINCE_ALL, .cursor_field = col, .id_field = "id", \
-	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
+	.page_param = "page", .limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER
 
 /* a small list that follows the Link header */
@@ -46,24 +48,24 @@
 	.max_page_size = CCAI_MAX_PER
 
 static const ConvColumnDef calls_columns[] = {
-	{"id", INT8OID},
-	{"call_type", TEXTOID},
-	{"status", TEXTOID},
-	{"lang", TEXTOID},
-	{"created_at", TIMESTAMPTZOID},
-	{"queued_at", TIMESTAMPTZOID},
-	{"connecting_at", TIMESTAMPTZOID},
-	{"connected_at", TIMESTAMPTZOID},
-	{"ended_at", TIMESTAMPTZOID},
-	{"updated_at", TIMESTAMPTZOID},
+	{"id", INT8OID, "id"},
+	{"call_type", TEXTOID, "call_type"},
+	{"status", TEXTOID, "status"},
+	{"lang", TEXTOID, "lang"},
+	{"created_at", TIMESTAMPTZOID, "created_at"},
+	{"queued_at", TIMESTAMPTZOID, "queued_at"},
+	{"connecting_at", TIMESTAMPTZOID, "connecting_at"},
+	{"connected_at", TIMESTAMPTZOID, "connected_at"},
+	{"ended_at", TIMESTAMPTZOID, "ended_at"},
+	{"updated_at", TIMESTAMPTZOID, "updated_at"},
 	{"duration", FLOAT8OID, "duration"},
 	{"hold_duration", FLOAT8OID, "hold_duration"},
 	{"wait_duration", FLOAT8OID, "wait_duration"},
 	{"agent_id", INT8OID, "agent.id"},
-	{"agent", JSONBOID},
-	{"menu", JSONBOID},
-	{"participants", JSONBOID},
-	{"transfers", JSONBOID},
+	{"agent", JSONBOID, "agent"},
+	{"menu", JSONBOID, "menu"},
+	{"participants", JSONBOID, "participants"},
+	{"transfers", JSONBOID, "transfers"},
 	{"recording_url", TEXTOID, "recording_url"},
 };
 
@@ -73,57 +75,57 @@ static const ConvPushable calls_pushables[] = {
 };
 
 static const ConvColumnDef chats_columns[] = {
-	{"id", INT8OID},
+	{"id", INT8OID, "id"},
 	{"chat_type", TEXTOID, "chat_type"},
-	{"status", TEXTOID},
-	{"lang", TEXTOID},
+	{"status", TEXTOID, "status"},
+	{"lang", TEXTOID, "lang"},
 	{"created_at", TIMESTAMPTZOID, "created_at"},
 	{"queued_at", TIMESTAMPTZOID, "queued_at"},
 	{"assigned_at", TIMESTAMPTZOID, "assigned_at"},
 	{"ended_at", TIMESTAMPTZOID, "ended_at"},
 	{"updated_at", TIMESTAMPTZOID, "updated_at"},
 	{"agent_id", INT8OID, "agent.id"},
-	{"agent", JSONBOID},
-	{"menu", JSONBOID},
+	{"agent", JSONBOID, "agent"},
+	{"menu", JSONBOID, "menu"},
 };
 
 static const ConvColumnDef agents_columns[] = {
-	{"id", INT8OID},
-	{"name", TEXTOID},
+	{"id", INT8OID, "id"},
+	{"name", TEXTOID, "name"},
 	{"first_name", TEXTOID, "first_name"},
 	{"last_name", TEXTOID, "last_name"},
-	{"email", TEXTOID},
-	{"status", TEXTOID},
+	{"email", TEXTOID, "email"},
+	{"status", TEXTOID, "status"},
 	{"status_updated_at", TIMESTAMPTZOID, "status_updated_at"},
-	{"teams", JSONBOID},
+	{"teams", JSONBOID, "teams"},
 };
 
 static const ConvColumnDef agent_activity_logs_columns[] = {
-	{"id", INT8OID},
+	{"id", INT8OID, "id"},
 	{"agent_id", INT8OID, "agent_id"},
-	{"status", TEXTOID},
+	{"status", TEXTOID, "status"},
 	{"started_at", TIMESTAMPTZOID, "started_at"},
 	{"ended_at", TIMESTAMPTZOID, "ended_at"},
-	{"duration", FLOAT8OID},
+	{"duration", FLOAT8OID, "duration"},
 };
 
 static const ConvColumnDef teams_columns[] = {
-	{"id", INT8OID},
-	{"name", TEXTOID},
+	{"id", INT8OID, "id"},
+	{"name", TEXTOID, "name"},
 	{"parent_id", INT8OID, "parent_id"},
 };
 
 static const ConvColumnDef menus_columns[] = {
-	{"id", INT8OID},
-	{"name", TEXTOID},
+	{"id", INT8OID, "id"},
+	{"name", TEXTOID, "name"},
 	{"menu_type", TEXTOID, "menu_type"},
 	{"parent_id", INT8OID, "parent_id"},
 };
 
 static const ConvColumnDef user_statuses_columns[] = {
-	{"id", INT8OID},
-	{"name", TEXTOID},
-	{"color", TEXTOID},
+	{"id", INT8OID, "id"},
+	{"name", TEXTOID, "name"},
+	{"color", TEXTOID, "color"},
 	{"wrap_up", BOOLOID, "wrap_up"},
 };
 
