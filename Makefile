@@ -10,6 +10,7 @@ OBJS = \
 	src/option.o \
 	src/vendor.o \
 	src/vendor_execvision.o \
+	src/vendor_cresta.o \
 	src/planner.o \
 	src/pager.o \
 	src/scan.o \

@@ -18,6 +18,7 @@
 
 static const ConvVendorDef *const conv_vendors[] = {
 	&conv_execvision_vendor,
+	&conv_cresta_vendor,
 };
 
 /*
