@@ -14,6 +14,7 @@ OBJS = \
 	src/planner.o \
 	src/pager.o \
 	src/scan.o \
+	src/modify.o \
 	src/http.o \
 	src/decode.o \
 	src/import.o \

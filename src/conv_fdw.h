@@ -146,6 +146,25 @@ extern void convEndForeignScan(ForeignScanState *node);
 extern void convExplainForeignScan(ForeignScanState *node,
 								   struct ExplainState *es);
 
+/* in modify.c */
+extern int	convIsForeignRelUpdatable(Relation rel);
+extern List *convPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								   Index resultRelation, int subplan_index);
+extern void convBeginForeignModify(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo, List *fdw_private,
+								   int subplan_index, int eflags);
+extern TupleTableSlot *convExecForeignInsert(EState *estate,
+											 ResultRelInfo *rinfo,
+											 TupleTableSlot *slot,
+											 TupleTableSlot *planSlot);
+extern void convBeginForeignInsert(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo);
+extern void convExplainForeignModify(ModifyTableState *mtstate,
+									 ResultRelInfo *rinfo, List *fdw_private,
+									 int subplan_index,
+									 struct ExplainState *es);
+extern const ConvTableDef *conv_check_modify(Oid relid, CmdType operation);
+
 /* in import.c */
 extern List *conv_import_foreign_schema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
