@@ -10,6 +10,9 @@ OBJS = \
 	src/option.o \
 	src/vendor.o \
 	src/vendor_execvision.o \
+	src/vendor_voicegain.o \
+	src/vendor_siro.o \
+	src/vendor_ccai.o \
 	src/vendor_cresta.o \
 	src/planner.o \
 	src/pager.o \

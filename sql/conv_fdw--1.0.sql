@@ -28,6 +28,18 @@ CREATE FOREIGN DATA WRAPPER conv_fdw
 COMMENT ON FOREIGN DATA WRAPPER conv_fdw
   IS 'foreign data wrapper for conversation-intelligence vendor APIs';
 
+-- IMPORT FOREIGN SCHEMA can create only foreign tables; the views some
+-- vendors describe over them (CCAI's call_segments) are created by this
+-- event trigger at the end of the IMPORT command.
+CREATE FUNCTION conv_fdw.create_import_views()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'conv_fdw_create_import_views'
+LANGUAGE C;
+
+CREATE EVENT TRIGGER conv_fdw_import_views ON ddl_command_end
+  WHEN TAG IN ('IMPORT FOREIGN SCHEMA')
+  EXECUTE FUNCTION conv_fdw.create_import_views();
+
 -- The rate budgets: one per server, shared by every session and the
 -- background worker (see docs/rate-limits.md).
 CREATE FUNCTION conv_fdw.rate_budget(server oid,

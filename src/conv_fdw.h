@@ -85,7 +85,7 @@ typedef enum ConvRequestMode
  * enum, of plain copyable nodes only, so that a cached plan works exactly
  * like a fresh one.  The values that are expressions (since bounds, lookup
  * keys, search value) are in fdw_exprs: first the since bounds, then the
- * key or search value if any.
+ * request parameters' values, then the key or search value if any.
  */
 enum ConvScanPrivateIndex
 {
@@ -96,7 +96,11 @@ enum ConvScanPrivateIndex
 	CONV_PRIV_SEARCH_FIELD,		/* String: "metadata.company", or "" */
 	CONV_PRIV_NSINCE,			/* Integer: how many since bounds */
 	CONV_PRIV_KEY_IS_ARRAY,		/* Boolean: the key expression is an array */
-	CONV_PRIV_ATTRS				/* List of Integer: attnums to decode */
+	CONV_PRIV_ATTRS,			/* List of Integer: attnums to decode */
+	CONV_PRIV_PARAMS			/* List of Integer: the table's pushables
+								 * whose parameters the scan sends, their
+								 * values in fdw_exprs after the since
+								 * bounds */
 };
 
 /* in conv_fdw.c */
@@ -132,8 +136,18 @@ extern ConvPager *conv_pager_create(const ConvTableDef *table,
 									TimestampTz since, int page_size);
 extern char *conv_pager_next_request(ConvPager *pager);
 extern bool conv_pager_accept(ConvPager *pager, struct json_object *obj);
-extern void conv_pager_page_done(ConvPager *pager);
-extern char *conv_format_time(TimestampTz t, bool exact);
+extern void conv_pager_page_done(ConvPager *pager, const char *headers,
+								 struct json_object *envelope,
+								 const ConvServer *server);
+/* How finely conv_format_time writes a time. */
+typedef enum ConvTimePrecision
+{
+	CONV_TIME_MINUTE,
+	CONV_TIME_MILLI,
+	CONV_TIME_MICRO
+} ConvTimePrecision;
+
+extern char *conv_format_time(TimestampTz t, ConvTimePrecision precision);
 extern void conv_pager_resume(ConvPager *pager, TimestampTz t, const char *id);
 extern bool conv_pager_position(ConvPager *pager, TimestampTz *t,
 								const char **id);
@@ -250,7 +264,9 @@ extern char *conv_url_encode(const char *value);
 typedef struct ConvJsonIter ConvJsonIter;
 
 extern ConvJsonIter *conv_json_iter_init(const char *data, size_t len,
-										 const char *what);
+										 const char *what,
+										 const char *rows_field);
+extern struct json_object *conv_json_iter_envelope(ConvJsonIter *iter);
 extern struct json_object *conv_json_iter_next(ConvJsonIter *iter);
 
 /* How each attribute of a foreign table is read from a JSON object. */

@@ -69,6 +69,7 @@ typedef enum IterState
 	ITER_SINGLE,				/* before a top-level object */
 	ITER_FIRST,					/* after the '[' of a top-level array */
 	ITER_NEXT,					/* after an element of the array */
+	ITER_ENVELOPE,				/* at element "index" of the envelope's rows */
 	ITER_DONE					/* the body is exhausted */
 } IterState;
 
@@ -81,6 +82,9 @@ struct ConvJsonIter
 	char	   *what;			/* the request, for error messages */
 	json_tokener *tok;			/* malloc'd by json-c */
 	struct json_object *current;	/* the last element returned */
+	struct json_object *envelope;	/* the whole body, if rows are in a field */
+	struct json_object *rows;	/* the envelope's array of rows */
+	size_t		index;
 	MemoryContextCallback cleanup;
 };
 
@@ -138,6 +142,7 @@ struct ConvColumnMap
 };
 
 static void release_current(ConvJsonIter *iter);
+static void open_envelope(ConvJsonIter *iter, const char *rows_field);
 static void iter_cleanup(void *arg);
 static struct json_object *iter_end_array(ConvJsonIter *iter);
 static void iter_finish(ConvJsonIter *iter);
@@ -194,10 +199,14 @@ static void decode_error_callback(void *arg);
 
 /*
  * Start iterating the objects of a response body.  The body must outlive
- * the iterator; "what" names the request in error messages.
+ * the iterator; "what" names the request in error messages.  With
+ * rows_field, the body is an envelope object whose field of that name
+ * holds the objects (an array, or one object); such pages are small, so
+ * the envelope is parsed whole, and conv_json_iter_envelope returns it.
  */
 ConvJsonIter *
-conv_json_iter_init(const char *data, size_t len, const char *what)
+conv_json_iter_init(const char *data, size_t len, const char *what,
+					const char *rows_field)
 {
 	ConvJsonIter *iter = palloc0(sizeof(ConvJsonIter));
 
@@ -219,7 +228,9 @@ conv_json_iter_init(const char *data, size_t len, const char *what)
 	json_tokener_set_flags(iter->tok, JSON_TOKENER_STRICT);
 
 	iter_skip_space(iter);
-	if (iter_peek(iter) == '[')
+	if (rows_field != NULL)
+		open_envelope(iter, rows_field);
+	else if (iter_peek(iter) == '[')
 	{
 		iter->pos++;
 		iter->state = ITER_FIRST;
@@ -232,16 +243,91 @@ conv_json_iter_init(const char *data, size_t len, const char *what)
 }
 
 /*
+ * Parse an envelope body and find its rows in field rows_field: an array,
+ * one object, or nothing (absent or null: no rows).
+ */
+static void
+open_envelope(ConvJsonIter *iter, const char *rows_field)
+{
+	struct json_object *rows = NULL;
+
+	if (iter_peek(iter) != '{')
+		report_unexpected(iter, "Expected a JSON object");
+	iter->envelope = iter_parse_object(iter);
+	iter_finish(iter);
+	if (!json_object_object_get_ex(iter->envelope, rows_field, &rows) || rows == NULL)
+		return;
+	if (json_object_is_type(rows, json_type_object))
+	{
+		iter->current = json_object_get(rows);
+		iter->state = ITER_SINGLE;
+		return;
+	}
+	if (!json_object_is_type(rows, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("unexpected response to %s", iter->what),
+				 errdetail("Field \"%s\" of the response is neither an array nor an object.",
+						   rows_field),
+				 errhint("The vendor's response format may have changed.")));
+	iter->rows = rows;
+	iter->state = ITER_ENVELOPE;
+}
+
+/*
+ * The envelope object of a body iterated with a rows_field (valid as long
+ * as the iterator), or NULL.
+ */
+struct json_object *
+conv_json_iter_envelope(ConvJsonIter *iter)
+{
+	return iter->envelope;
+}
+
+/* The next row of an envelope, or NULL after the last. */
+static struct json_object *
+next_envelope_row(ConvJsonIter *iter)
+{
+	struct json_object *obj;
+
+	if (iter->state == ITER_SINGLE)
+	{
+		/* open_envelope holds the only row in current already */
+		iter->state = ITER_DONE;
+		return iter->current;
+	}
+	release_current(iter);
+	if (iter->index >= json_object_array_length(iter->rows))
+	{
+		iter->state = ITER_DONE;
+		return NULL;
+	}
+	obj = json_object_array_get_idx(iter->rows, iter->index++);
+	if (!json_object_is_type(obj, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("unexpected response to %s", iter->what),
+				 errdetail("Element %zu of the response's rows is not an object.",
+						   iter->index),
+				 errhint("The vendor's response format may have changed.")));
+	iter->current = json_object_get(obj);
+	return iter->current;
+}
+
+/*
  * Return the next object of the body, or NULL at its end.  The object is
  * owned by the iterator: it is freed by the next call.
  */
 struct json_object *
 conv_json_iter_next(ConvJsonIter *iter)
 {
+	if (iter->envelope != NULL && iter->state != ITER_DONE)
+		return next_envelope_row(iter);
 	release_current(iter);
 	switch (iter->state)
 	{
 		case ITER_DONE:
+		case ITER_ENVELOPE:
 			return NULL;
 		case ITER_SINGLE:
 			iter->current = iter_parse_object(iter);
@@ -292,6 +378,11 @@ iter_cleanup(void *arg)
 	ConvJsonIter *iter = (ConvJsonIter *) arg;
 
 	release_current(iter);
+	if (iter->envelope != NULL)
+	{
+		json_object_put(iter->envelope);
+		iter->envelope = NULL;
+	}
 	if (iter->tok != NULL)
 	{
 		json_tokener_free(iter->tok);

@@ -8,6 +8,11 @@
  * asked of the vendor: the descriptors say which tables exist and what
  * their columns are, so importing works without credentials or network.
  *
+ * A vendor may describe views over its tables too (CCAI's call segments).
+ * IMPORT FOREIGN SCHEMA runs only the CREATE FOREIGN TABLE commands the
+ * callback returns, so the views' commands wait here until the extension's
+ * event trigger, at the end of the IMPORT command, runs them.
+ *
  * src/import.c
  *
  *-------------------------------------------------------------------------
@@ -15,10 +20,13 @@
 #include "postgres.h"
 
 #include "commands/defrem.h"
+#include "commands/event_trigger.h"
+#include "executor/spi.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "conv_fdw.h"
 
@@ -32,6 +40,13 @@ static bool wanted(ImportForeignSchemaStmt *stmt, const char *name);
 static char *create_table_command(ImportForeignSchemaStmt *stmt,
 								  ForeignServer *server,
 								  const ConvTableDef *table);
+static void remember_views(ImportForeignSchemaStmt *stmt,
+						   const ConvTableDef *table);
+
+/* CREATE VIEW commands of the IMPORT in progress, in TopMemoryContext */
+static List *pending_views = NIL;
+
+PG_FUNCTION_INFO_V1(conv_fdw_create_import_views);
 
 /*
  * The ImportForeignSchema callback: a CREATE FOREIGN TABLE command for
@@ -62,15 +77,70 @@ conv_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 	check_limit_to(stmt, vendor);
 
+	/* a failed IMPORT left its views behind: they are not this one's */
+	list_free_deep(pending_views);
+	pending_views = NIL;
 	for (i = 0; i < vendor->ntables; i++)
 	{
 		const ConvTableDef *table = &vendor->tables[i];
 
-		if (wanted(stmt, table->name))
-			commands = lappend(commands,
-							   create_table_command(stmt, server, table));
+		if (!wanted(stmt, table->name))
+			continue;
+		commands = lappend(commands, create_table_command(stmt, server, table));
+		remember_views(stmt, table);
 	}
 	return commands;
+}
+
+/*
+ * Keep the CREATE VIEW commands of a table's views for the event trigger.
+ */
+static void
+remember_views(ImportForeignSchemaStmt *stmt, const ConvTableDef *table)
+{
+	char	   *qualified = quote_qualified_identifier(stmt->local_schema, table->name);
+
+	for (int i = 0; i < table->nviews; i++)
+	{
+		const ConvViewDef *view = &table->views[i];
+		char	   *command = psprintf("CREATE VIEW %s AS\n%s",
+									   quote_qualified_identifier(stmt->local_schema,
+																  view->name),
+									   psprintf(view->sql, qualified));
+
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		pending_views = lappend(pending_views, pstrdup(command));
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * The event trigger function at the end of IMPORT FOREIGN SCHEMA: create
+ * the views of the tables just imported.
+ */
+Datum
+conv_fdw_create_import_views(PG_FUNCTION_ARGS)
+{
+	List	   *commands = pending_views;
+	ListCell   *lc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("conv_fdw.create_import_views() may only be called as an event trigger")));
+	pending_views = NIL;
+	if (commands == NIL)
+		PG_RETURN_NULL();
+	SPI_connect();
+	foreach(lc, commands)
+	{
+		if (SPI_execute(lfirst(lc), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "conv_fdw: could not create a view: %s", (char *) lfirst(lc));
+	}
+	SPI_finish();
+	list_free_deep(commands);
+	PG_RETURN_NULL();
 }
 
 /* The vendor a server is for, from its option "vendor". */

@@ -414,7 +414,7 @@ value_json(ConvModifyState *ms, ConvBodyColumn *col, Datum value)
 					 errmsg("cannot send an infinite time in column \"%s\" of foreign table \"%s\"",
 							col->attname, ms->relname),
 					 errdetail("The vendor takes RFC 3339 times, which cannot be infinite.")));
-		text = conv_format_time(t, true);
+		text = conv_format_time(t, CONV_TIME_MILLI);
 	}
 	else
 		text = OutputFunctionCall(&col->output, value);
@@ -535,17 +535,17 @@ static void
 store_created(ConvModifyState *ms, StringInfo response, TupleTableSlot *slot)
 {
 	ConvJsonIter *iter = conv_json_iter_init(response->data, response->len,
-											 ms->request);
+											 ms->request, ms->table->insert_field);
 	struct json_object *obj = conv_json_iter_next(iter);
 
-	if (ms->table->insert_field)
-		obj = conv_json_get_path(obj, ms->table->insert_field);
 	if (obj == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
 				 errmsg("unexpected response to %s", ms->request),
+				 ms->table->insert_field ?
 				 errdetail("The response has no field \"%s\" with the object created.",
-						   ms->table->insert_field),
+						   ms->table->insert_field) :
+				 errdetail("The response holds no object."),
 				 errhint("The vendor's response format may have changed.")));
 	ExecClearTuple(slot);
 	conv_decode_object(ms->map, obj, slot->tts_values, slot->tts_isnull);

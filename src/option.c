@@ -518,6 +518,8 @@ report_unknown_option(const char *name, Oid context, const ConvVendorDef *vendor
 	}
 	for (const char *const *o = vendor ? vendor->server_options : NULL; o && *o; o++)
 		appendStringInfo(&valid, ", %s", *o);
+	if (context == ForeignServerRelationId && elsewhere == NULL)
+		elsewhere = conv_vendor_with_option(name);
 
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),

@@ -22,6 +22,11 @@
  * not move the position would be requested again forever: that is an
  * error, not a loop.  The hash set costs about 16 bytes per object.
  *
+ * Other vendors page by page number (the page size must then stay the
+ * same: pages are not offsets), by a Link header's next URL, or by a
+ * token in the response; the identity set keeps those exact as well when
+ * objects move between pages while the scan reads them.
+ *
  * src/pager.c
  *
  *-------------------------------------------------------------------------
@@ -81,6 +86,9 @@ struct ConvPager
 	char	   *page_unit;		/* the last page unit seen */
 	bool		page_advanced;
 	ConvIdSet  *seen;
+	int			page_number;	/* CONV_PAGING_PAGE_NUMBER: of the next page */
+	char	   *next;			/* LINK: the next request; TOKEN: the token */
+	int64		objects;		/* objects in all pages so far */
 	/* where a previous scan ended (conv_pager_resume) */
 	bool		resumed;
 	TimestampTz resume_time;
@@ -168,6 +176,7 @@ conv_pager_create(const ConvTableDef *table, const char *fixed_query,
 	pager->fixed_query = pstrdup(fixed_query);
 	pager->since = since;
 	pager->page_size = page_size;
+	pager->page_number = 1;
 	pager->seen = conv_idset_create();
 	fmgr_info(F_TIMESTAMPTZ_IN, &pager->timestamptz_in);
 	return pager;
@@ -175,11 +184,12 @@ conv_pager_create(const ConvTableDef *table, const char *fixed_query,
 
 /*
  * Format t as the ISO 8601 UTC time vendors take: to the minute for a
- * query's lower bound (the API ignores seconds anyway), to the microsecond
- * for a position taken from a page.
+ * query's lower bound where the API ignores seconds anyway, to the
+ * millisecond for APIs that take no finer time, to the microsecond for a
+ * position taken from a page.
  */
 char *
-conv_format_time(TimestampTz t, bool exact)
+conv_format_time(TimestampTz t, ConvTimePrecision precision)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -188,9 +198,12 @@ conv_format_time(TimestampTz t, bool exact)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range for a vendor request")));
-	if (!exact)
+	if (precision == CONV_TIME_MINUTE)
 		return psprintf("%04d-%02d-%02dT%02d:%02dZ", tm.tm_year, tm.tm_mon,
 						tm.tm_mday, tm.tm_hour, tm.tm_min);
+	if (precision == CONV_TIME_MILLI)
+		return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year, tm.tm_mon,
+						tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec / 1000);
 	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
 					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 }
@@ -208,6 +221,8 @@ conv_pager_next_request(ConvPager *pager)
 	if (pager->finished ||
 		(pager->requested && table->paging == CONV_PAGING_NONE))
 		return NULL;
+	if (table->paging == CONV_PAGING_LINK && pager->next)
+		return pstrdup(pager->next);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, table->list_path);
 	if (pager->fixed_query[0] != '\0')
@@ -215,11 +230,27 @@ conv_pager_next_request(ConvPager *pager)
 		appendStringInfo(&buf, "%c%s", sep, pager->fixed_query);
 		sep = '&';
 	}
+	if (table->list_params)
+	{
+		appendStringInfo(&buf, "%c%s", sep, table->list_params);
+		sep = '&';
+	}
+	if (table->paging == CONV_PAGING_PAGE_NUMBER)
+	{
+		appendStringInfo(&buf, "%c%s=%d", sep, table->page_param, pager->page_number);
+		sep = '&';
+	}
+	if (table->paging == CONV_PAGING_TOKEN && pager->next)
+	{
+		appendStringInfo(&buf, "%c%s=%s", sep, table->token_param,
+						 conv_url_encode(pager->next));
+		sep = '&';
+	}
 	if (table->since_param)
 	{
 		/* without a bound, ask for everything if the vendor insists on one */
 		const char *since = pager->since != DT_NOBEGIN ?
-			conv_format_time(pager->since, pager->since_exact) : table->since_default;
+			conv_format_time(pager->since, pager->since_exact ? CONV_TIME_MICRO : CONV_TIME_MINUTE) : table->since_default;
 
 		if (since)
 			appendStringInfo(&buf, "%c%s=%s", sep, table->since_param, conv_url_encode(since));
@@ -239,6 +270,14 @@ conv_pager_next_request(ConvPager *pager)
 	pager->page_advanced = false;
 	return buf.data;
 }
+
+static bool pages_by_time(const ConvTableDef *table);
+static void since_page_done(ConvPager *pager);
+static void set_next(ConvPager *pager, char *next);
+static char *page_token(ConvPager *pager, struct json_object *envelope);
+static char *link_next_path(ConvPager *pager, const char *headers,
+							const ConvServer *server);
+static void check_total(ConvPager *pager, const char *headers);
 
 /*
  * Raise the error for an object the pager cannot place.
@@ -367,24 +406,71 @@ conv_pager_accept(ConvPager *pager, struct json_object *obj)
 	TimestampTz t;
 
 	count_page_unit(pager, obj);
+	pager->objects++;
 	if (pager->table->paging == CONV_PAGING_NONE)
 		return true;
 	identity = object_identity(pager->table, obj);
+	if (!pages_by_time(pager->table))
+		return conv_idset_add(pager->seen, identity);
 	t = object_time(pager, obj);
 	advance_position(pager, t, identity);
 	return conv_idset_add(pager->seen, identity) && !before_resume(pager, t, identity);
 }
 
 /*
- * The page is read: decide whether there is another one.
+ * Does the endpoint page by the time (and id) of the last object?
+ */
+static bool
+pages_by_time(const ConvTableDef *table)
+{
+	return table->paging == CONV_PAGING_KEYSET || table->paging == CONV_PAGING_SINCE;
+}
+
+/*
+ * The page is read: decide whether there is another one, from the page
+ * and, for some vendors, from the response's headers or its envelope
+ * (conv_json_iter_envelope).  server resolves a next-page link.
  */
 void
-conv_pager_page_done(ConvPager *pager)
+conv_pager_page_done(ConvPager *pager, const char *headers,
+					 struct json_object *envelope, const ConvServer *server)
 {
 	const ConvTableDef *table = pager->table;
 
-	if (table->paging == CONV_PAGING_NONE || pager->page_size == 0 ||
-		pager->page_units < pager->page_size)
+	switch (table->paging)
+	{
+		case CONV_PAGING_NONE:
+			pager->finished = true;
+			break;
+		case CONV_PAGING_KEYSET:
+		case CONV_PAGING_SINCE:
+			since_page_done(pager);
+			break;
+		case CONV_PAGING_PAGE_NUMBER:
+			pager->finished = pager->page_units < pager->page_size;
+			pager->page_number++;
+			break;
+		case CONV_PAGING_LINK:
+			set_next(pager, link_next_path(pager, headers, server));
+			break;
+		case CONV_PAGING_TOKEN:
+			set_next(pager, page_token(pager, envelope));
+			break;
+	}
+	if (pager->finished)
+		check_total(pager, headers);
+}
+
+/*
+ * Keyset and since paging: the next page starts at the position, unless
+ * this page was the last.
+ */
+static void
+since_page_done(ConvPager *pager)
+{
+	const ConvTableDef *table = pager->table;
+
+	if (pager->page_size == 0 || pager->page_units < pager->page_size)
 	{
 		pager->finished = true;
 		return;
@@ -394,11 +480,126 @@ conv_pager_page_done(ConvPager *pager)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("paging through %s made no progress", table->name),
 				 errdetail("A full page of %d ended at %s, where the page before it ended.",
-						   pager->page_size, conv_format_time(pager->pos_time, true)),
+						   pager->page_size, conv_format_time(pager->pos_time, CONV_TIME_MICRO)),
 				 errhint("More objects share one time than fit in a page; raise the server option page_size (the vendor allows at most %d).",
 						 table->max_page_size)));
 	pager->since = pager->pos_time;
 	pager->since_exact = true;
+}
+
+/*
+ * Make next (a path or a token, NULL for none) the next page's; a vendor
+ * that hands out the same one again would be asked forever.
+ */
+static void
+set_next(ConvPager *pager, char *next)
+{
+	if (next == NULL)
+	{
+		pager->finished = true;
+		return;
+	}
+	if (pager->next && strcmp(pager->next, next) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("paging through %s made no progress", pager->table->name),
+				 errdetail("The vendor gave the same next page twice."),
+				 errhint("The vendor's paging may be failing; try again later.")));
+	if (pager->next)
+		pfree(pager->next);
+	pager->next = MemoryContextStrdup(pager->cxt, next);
+}
+
+/*
+ * The token of the next page in the response's envelope, or NULL on the
+ * last page (the field absent, null or empty).
+ */
+static char *
+page_token(ConvPager *pager, struct json_object *envelope)
+{
+	const char *token;
+
+	token = conv_json_scalar_text(conv_json_get_path(envelope, pager->table->token_field));
+	return token && token[0] != '\0' ? (char *) token : NULL;
+}
+
+/*
+ * The URL of the Link header's rel="next" entry, or NULL.  The header is
+ * a list of "<url>; param; param", as RFC 8288 has it.
+ */
+static char *
+link_next_url(const char *headers)
+{
+	char	   *link = headers ? conv_http_header(headers, "Link") : NULL;
+	char	   *p = link;
+
+	while (p && (p = strchr(p, '<')) != NULL)
+	{
+		char	   *close = strchr(p, '>');
+		char	   *end;
+
+		if (close == NULL)
+			break;
+		end = strchr(close, '<');
+		if (end == NULL)
+			end = close + strlen(close);
+		if (strstr(pnstrdup(close, end - close), "rel=\"next\"") ||
+			strstr(pnstrdup(close, end - close), "rel=next"))
+			return pnstrdup(p + 1, close - p - 1);
+		p = end;
+	}
+	return NULL;
+}
+
+/*
+ * The next request's path and query from the Link header, or NULL.  Only
+ * the link's path and query are used, below the server's own base_url:
+ * a link cannot send the credentials to another host.
+ */
+static char *
+link_next_path(ConvPager *pager, const char *headers, const ConvServer *server)
+{
+	char	   *url = link_next_url(headers);
+	const char *path;
+	const char *base_path;
+	char	   *prefix;
+
+	if (url == NULL)
+		return NULL;
+	path = strstr(url, "://");
+	path = path ? strchr(path + 3, '/') : url;
+	base_path = strstr(server->base_url, "://");
+	base_path = base_path ? strchr(base_path + 3, '/') : NULL;
+	prefix = psprintf("%s%s", base_path ? base_path : "", server->api_prefix);
+	if (path == NULL || strncmp(path, prefix, strlen(prefix)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("the vendor's next page of %s is outside its API", pager->table->name),
+				 errdetail("The Link header's next page does not start with %s.", prefix),
+				 errhint("The vendor's paging may have changed.")));
+	return pstrdup(path + strlen(prefix));
+}
+
+/*
+ * At the end of a scan of an endpoint whose responses count every
+ * matching object, say so if the vendor listed fewer: the answer is not
+ * silently partial.
+ */
+static void
+check_total(ConvPager *pager, const char *headers)
+{
+	char	   *text = pager->table->total_header && headers ?
+		conv_http_header(headers, pager->table->total_header) : NULL;
+	int64		total;
+
+	if (text == NULL || sscanf(text, INT64_FORMAT, &total) != 1 ||
+		total <= pager->objects)
+		return;
+	ereport(NOTICE,
+			(errmsg("the vendor listed " INT64_FORMAT " of the " INT64_FORMAT " objects of %s that match",
+					pager->objects, total, pager->table->name),
+			 errdetail("The vendor stops the list at the first object it has not finished processing; the rest come in a later scan."),
+			 errhint("Query again later to read the remaining objects.")));
 }
 
 /*

@@ -76,6 +76,8 @@ typedef struct ConvPushed
 	bool		key_is_array;
 	Expr	   *search_expr;	/* search value */
 	char	   *search_field;	/* "metadata.company" */
+	List	   *params;			/* Integer: pushables sent as parameters */
+	List	   *param_exprs;	/* their values (arrays for repeat) */
 } ConvPushed;
 
 /*
@@ -317,6 +319,58 @@ since_value(Oid column_type, Expr *value)
 }
 
 /*
+ * A value as a CONV_PUSH_PARAM of this format can send it, or NULL: the
+ * format decides which SQL types fit.
+ */
+static Expr *
+param_value(ConvParamFormat format, Oid column_type, Expr *value)
+{
+	Oid			value_type = exprType((Node *) value);
+
+	switch (format)
+	{
+		case CONV_FORMAT_TIME:
+			return since_value(column_type, value);
+		case CONV_FORMAT_INT:
+			return value_type == INT8OID || value_type == INT4OID ||
+				value_type == INT2OID ? value : NULL;
+		case CONV_FORMAT_TEXT:
+			return value_type == TEXTOID ? value : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Push "column op value" as a request parameter if the table has one for
+ * it that is not taken yet.  array: value is an array for "= ANY".
+ */
+static bool
+push_param(ConvRelInfo *info, AttrNumber attno, Oid type, const char *opname,
+		   Expr *value, bool array, ConvPushed *pushed)
+{
+	const ConvTableDef *table = info->table;
+
+	for (int i = 0; i < table->npushables; i++)
+	{
+		const ConvPushable *p = &table->pushables[i];
+		Expr	   *sent;
+
+		if (p->kind != CONV_PUSH_PARAM || strcmp(p->op, opname) != 0 ||
+			(array && !p->repeat) ||
+			strcmp(pushable_path(table, p), info->paths[attno]) != 0 ||
+			list_member_int(pushed->params, i))
+			continue;
+		sent = array ? value : param_value(p->format, type, value);
+		if (sent == NULL)
+			continue;
+		pushed->params = lappend_int(pushed->params, i);
+		pushed->param_exprs = lappend(pushed->param_exprs, sent);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Classify "column op value" (column on the left) into pushed.
  */
 static void
@@ -332,6 +386,8 @@ classify_comparison(Expr *column, const char *opname, Expr *value,
 
 	if (attno == 0)
 		search = json_field_search(column, baserel, info);
+	else if (push_param(info, attno, type, opname, value, false, pushed))
+		return;
 	else if (is_lower &&
 			 pushable_path_kind(info->table, info->paths[attno], CONV_PUSH_SINCE) &&
 			 (since = since_value(type, value)) != NULL)
@@ -394,8 +450,12 @@ classify_array_op(PlannerInfo *root, ScalarArrayOpExpr *saop,
 	AttrNumber	attno = rel_column(column, baserel);
 
 	if (!saop->useOr || opname == NULL || strcmp(opname, "=") != 0 ||
-		attno == 0 || pushed->key_expr != NULL ||
-		!is_scan_param(root, array, baserel) ||
+		attno == 0 || !is_scan_param(root, array, baserel))
+		return;
+	if (exprType((Node *) array) == TEXTARRAYOID &&
+		push_param(info, attno, exprType((Node *) column), opname, array, true, pushed))
+		return;
+	if (pushed->key_expr != NULL ||
 		!pushable_path_kind(info->table, info->paths[attno], CONV_PUSH_LOOKUP))
 		return;
 	pushed->key_expr = array;
@@ -714,7 +774,7 @@ convGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	if (limit > 0 && limit < page_size)
 		page_size = (int) limit;
 
-	fdw_exprs = list_copy(pushed.since_exprs);
+	fdw_exprs = list_concat(list_copy(pushed.since_exprs), pushed.param_exprs);
 	if (pushed.key_expr)
 		fdw_exprs = lappend(fdw_exprs, pushed.key_expr);
 	else if (pushed.search_expr)
@@ -727,6 +787,7 @@ convGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	fdw_private = lappend(fdw_private, makeInteger(list_length(pushed.since_exprs)));
 	fdw_private = lappend(fdw_private, makeBoolean(pushed.key_is_array));
 	fdw_private = lappend(fdw_private, decoded_attrs(info));
+	fdw_private = lappend(fdw_private, pushed.params);
 
 	/* every qual is rechecked: the API's answer may be wider */
 	return make_foreignscan(tlist, extract_actual_clauses(scan_clauses, false),

@@ -93,13 +93,16 @@ check_prefetchable(Oid relid)
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
 	table = conv_table_def_for(relid, NULL);
-	if (table->paging == CONV_PAGING_NONE || table->list_path == NULL)
+	if ((table->paging != CONV_PAGING_KEYSET && table->paging != CONV_PAGING_SINCE) ||
+		table->list_path == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("foreign table \"%s\" cannot be prefetched", get_rel_name(relid)),
 				 errdetail("Its endpoint %s has no paging by time and id to keep a copy current with.",
 						   table->endpoint),
-				 errhint("Query it directly; it is read in one request anyway.")));
+				 table->paging == CONV_PAGING_NONE ?
+				 errhint("Query it directly; it is read in one request anyway.") :
+				 errhint("Query it directly, or keep a copy with a materialized view.")));
 	if (table->id_field == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

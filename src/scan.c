@@ -44,7 +44,10 @@ typedef struct ConvScanState
 	const ConvTableDef *table;
 	ConvRequestMode mode;
 	int			page_size;
-	char	   *fixed_query;	/* the include parameters, encoded */
+	char	   *fixed_query;	/* the include and pushed parameters, encoded */
+	List	   *includes;		/* String: the include parameters */
+	List	   *params;			/* Integer: pushables sent as parameters */
+	List	   *param_states;	/* ExprStates of their values */
 	char	   *search_field;
 	bool		key_is_array;
 	AttrNumber	key_attno;		/* the key column, for key_from_request */
@@ -74,6 +77,7 @@ typedef struct ConvScanState
 	List	   *keys;			/* values left to look up */
 	char	   *current_key;
 	ConvJsonIter *iter;
+	StringInfoData headers;		/* of the response iter reads */
 	char	   *first_request;	/* for EXPLAIN */
 
 	/* a prefetched table: live changes since the watermark, then the copy */
@@ -84,6 +88,9 @@ typedef struct ConvScanState
 	bool		copy_done;
 	ConvScanStats stats;
 } ConvScanState;
+
+static List *value_texts(Datum value, Oid type, bool is_array);
+static int64 int64_value(ExprState *state, Datum value);
 
 /*
  * Does expr use a value of an outer row (a nestloop parameter), which is
@@ -112,6 +119,15 @@ fixed_query_for(List *includes)
 	foreach(lc, includes)
 		appendStringInfo(&buf, "%s%s=true", buf.len > 0 ? "&" : "", strVal(lfirst(lc)));
 	return buf.data;
+}
+
+/*
+ * Two encoded query fragments as one.
+ */
+static char *
+join_query(const char *a, const char *b)
+{
+	return psprintf("%s%s%s", a, a[0] && b[0] ? "&" : "", b);
 }
 
 /*
@@ -150,6 +166,20 @@ find_key_attno(Relation rel, const ConvTableDef *table)
 }
 
 /*
+ * A time bound's value as a timestamptz: a date column's dates are UTC
+ * days, as the vendor means them.
+ */
+static TimestampTz
+bound_time(ExprState *state, Datum value)
+{
+	int			overflow;
+
+	if (exprType((Node *) state->expr) == DATEOID)
+		return date2timestamp_opt_overflow(DatumGetDateADT(value), &overflow);
+	return DatumGetTimestampTz(value);
+}
+
+/*
  * The greatest of the since bounds, or DT_NOBEGIN when there are none or
  * none is after the vendor's "everything" (a bound of 1900 or 44 BC asks
  * for everything, in a form the vendor takes); sets st->empty when one is
@@ -167,18 +197,13 @@ eval_since(ConvScanState *st, ExprContext *econtext)
 		bool		isnull;
 		Datum		value = ExecEvalExpr(state, econtext, &isnull);
 		TimestampTz t;
-		int			overflow;
 
 		if (isnull)
 		{
 			st->empty = true;
 			continue;
 		}
-		/* a date column's dates are UTC days, as the vendor means them */
-		if (exprType((Node *) state->expr) == DATEOID)
-			t = date2timestamp_opt_overflow(DatumGetDateADT(value), &overflow);
-		else
-			t = DatumGetTimestampTz(value);
+		t = bound_time(state, value);
 		/* the vendor sends no time at or after infinity */
 		if (TIMESTAMP_IS_NOEND(t))
 			st->empty = true;
@@ -213,8 +238,32 @@ eval_keys(ConvScanState *st, ExprContext *econtext)
 {
 	bool		isnull;
 	Datum		value = ExecEvalExpr(st->value_state, econtext, &isnull);
-	Oid			type = exprType((Node *) st->value_state->expr);
 	List	   *keys = NIL;
+	ListCell   *lc;
+
+	if (isnull)
+		return NIL;
+	foreach(lc, value_texts(value, exprType((Node *) st->value_state->expr),
+							st->key_is_array))
+	{
+		char	   *key = lfirst(lc);
+
+		if (key_is_path_segment(key) && !list_member(keys, makeString(key)))
+			keys = lappend(keys, makeString(key));
+	}
+	foreach(lc, keys)
+		lfirst(lc) = strVal(lfirst(lc));
+	return keys;
+}
+
+/*
+ * The text of a value of type type, or of each non-NULL element of an
+ * array.
+ */
+static List *
+value_texts(Datum value, Oid type, bool is_array)
+{
+	List	   *texts = NIL;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
@@ -224,15 +273,10 @@ eval_keys(ConvScanState *st, ExprContext *econtext)
 	Oid			outfunc;
 	bool		varlena;
 
-	if (isnull)
-		return NIL;
-	if (!st->key_is_array)
+	if (!is_array)
 	{
-		char	   *key;
-
 		getTypeOutputInfo(type, &outfunc, &varlena);
-		key = OidOutputFunctionCall(outfunc, value);
-		return key_is_path_segment(key) ? list_make1(key) : NIL;
+		return list_make1(OidOutputFunctionCall(outfunc, value));
 	}
 	type = ARR_ELEMTYPE(DatumGetArrayTypeP(value));
 	get_typlenbyvalalign(type, &elmlen, &elmbyval, &elmalign);
@@ -241,21 +285,102 @@ eval_keys(ConvScanState *st, ExprContext *econtext)
 	getTypeOutputInfo(type, &outfunc, &varlena);
 	for (int i = 0; i < n; i++)
 	{
-		char	   *key;
-		ListCell   *lc;
-		bool		dup = false;
-
-		if (nulls[i])
-			continue;
-		key = OidOutputFunctionCall(outfunc, elems[i]);
-		if (!key_is_path_segment(key))
-			continue;
-		foreach(lc, keys)
-			dup |= strcmp(lfirst(lc), key) == 0;
-		if (!dup)
-			keys = lappend(keys, key);
+		if (!nulls[i])
+			texts = lappend(texts, OidOutputFunctionCall(outfunc, elems[i]));
 	}
-	return keys;
+	return texts;
+}
+
+/*
+ * The text a pushed parameter sends for one value, or NULL when the value
+ * puts no bound (an infinite time on the open side).  Times are rounded
+ * outward to the vendor's milliseconds, so the answer is never narrower
+ * than the qual; it is rechecked locally.  The pushable's adjust is added:
+ * to an integer, or to a time in milliseconds.
+ */
+static char *
+param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
+{
+	bool		upper = p->op[0] == '<';
+	TimestampTz t;
+
+	if (p->format == CONV_FORMAT_INT)
+		return psprintf(INT64_FORMAT, int64_value(state, value) + p->adjust);
+	if (p->format == CONV_FORMAT_TEXT)
+		return TextDatumGetCString(value);
+	t = bound_time(state, value);
+	if (TIMESTAMP_NOT_FINITE(t))
+	{
+		/* "< -infinity" and "> infinity" hold for no row */
+		*empty |= upper == TIMESTAMP_IS_NOBEGIN(t);
+		return NULL;
+	}
+	if (upper && t % 1000 != 0)
+		t += 1000 - ((t % 1000) + 1000) % 1000;
+	/* adjust counts milliseconds here: "<= t" as "before t + 1 ms" */
+	return conv_format_time(t + (TimestampTz) p->adjust * 1000, CONV_TIME_MILLI);
+}
+
+/* An integer value of any width as int64. */
+static int64
+int64_value(ExprState *state, Datum value)
+{
+	switch (exprType((Node *) state->expr))
+	{
+		case INT2OID:
+			return DatumGetInt16(value);
+		case INT4OID:
+			return DatumGetInt32(value);
+		default:
+			return DatumGetInt64(value);
+	}
+}
+
+/*
+ * The pushed request parameters as an encoded query fragment, with what
+ * they bring along; sets st->empty when a value rules out every row (NULL,
+ * or an array of none).
+ */
+static char *
+eval_params(ConvScanState *st, ExprContext *econtext)
+{
+	StringInfoData buf;
+	List	   *with = NIL;
+	ListCell   *lc_p,
+			   *lc_s,
+			   *lc;
+
+	initStringInfo(&buf);
+	forboth(lc_p, st->params, lc_s, st->param_states)
+	{
+		const ConvPushable *p = &st->table->pushables[lfirst_int(lc_p)];
+		ExprState  *state = lfirst(lc_s);
+		bool		isnull;
+		Datum		value = ExecEvalExpr(state, econtext, &isnull);
+		List	   *texts;
+
+		if (isnull)
+		{
+			st->empty = true;
+			continue;
+		}
+		texts = type_is_array(exprType((Node *) state->expr)) ?
+			value_texts(value, exprType((Node *) state->expr), true) :
+			list_make1(param_text(p, state, value, &st->empty));
+		st->empty |= texts == NIL;
+		foreach(lc, texts)
+		{
+			if (lfirst(lc) != NULL)
+				appendStringInfo(&buf, "%s%s=%s", buf.len > 0 ? "&" : "",
+								 conv_url_encode(p->param),
+								 conv_url_encode(lfirst(lc)));
+		}
+		if (p->with && !list_member(with, makeString((char *) p->with)))
+			with = lappend(with, makeString((char *) p->with));
+	}
+	foreach(lc, with)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "&" : "", strVal(lfirst(lc)));
+	return buf.data;
 }
 
 /*
@@ -313,12 +438,30 @@ describe_parameterized(ConvScanState *st)
 						 st->api_prefix, table->lookup_path);
 	else
 	{
-		/* only the since bounds of a list scan are expressions */
-		appendStringInfo(&buf, "%s?%s%s%s={%s}", table->list_path,
-						 st->fixed_query, st->fixed_query[0] != '\0' ? "&" : "",
-						 table->since_param, table->since_param);
+		ListCell   *lc;
+		char		sep = '?';
+
+		/* the since bounds and parameters of a list scan are expressions */
+		appendStringInfoString(&buf, table->list_path);
+		if (st->includes != NIL)
+		{
+			appendStringInfo(&buf, "%c%s", sep, fixed_query_for(st->includes));
+			sep = '&';
+		}
+		foreach(lc, st->params)
+		{
+			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
+
+			appendStringInfo(&buf, "%c%s={%s}", sep, p->param, p->column);
+			sep = '&';
+		}
+		if (table->since_param && list_length(st->since_states) > 0)
+		{
+			appendStringInfo(&buf, "%c%s={%s}", sep, table->since_param, table->since_param);
+			sep = '&';
+		}
 		if (table->limit_param && st->page_size > 0)
-			appendStringInfo(&buf, "&%s=%d", table->limit_param, st->page_size);
+			appendStringInfo(&buf, "%c%s=%d", sep, table->limit_param, st->page_size);
 	}
 	return buf.data;
 }
@@ -365,7 +508,7 @@ start_prefetched(ConvScanState *st)
 	char	   *copy;
 
 	/* the copy lacks the fields that come only on request */
-	if (st->fixed_query[0] != '\0' ||
+	if (st->includes != NIL ||
 		!conv_prefetch_lookup(st->relid, pf) || pf->empty)
 		return false;
 	st->prefetch = pf;
@@ -375,7 +518,7 @@ start_prefetched(ConvScanState *st)
 	if (st->copy_only)
 	{
 		st->first_request = psprintf("none: local copy %s only, complete up to %s",
-									 copy, conv_format_time(pf->watermark, true));
+									 copy, conv_format_time(pf->watermark, CONV_TIME_MICRO));
 		return true;
 	}
 	st->pager = resumed_pager(st, st->table, st->fixed_query, pf->watermark, pf->watermark_id);
@@ -384,7 +527,7 @@ start_prefetched(ConvScanState *st)
 									  pf->has_deletions_watermark ? pf->deletions_watermark : pf->watermark,
 									  pf->has_deletions_watermark ? pf->deletions_watermark_id : NULL);
 	st->first_request = psprintf("changes since local copy %s (complete up to %s): %s",
-								 copy, conv_format_time(pf->watermark, true),
+								 copy, conv_format_time(pf->watermark, CONV_TIME_MICRO),
 								 describe_request(st, conv_pager_next_request(
 																			 resumed_pager(st, st->table, st->fixed_query, pf->watermark, pf->watermark_id))));
 	return true;
@@ -408,7 +551,8 @@ collect_deletions(ConvScanState *st)
 
 		initStringInfo(&body);
 		(void) conv_http_get(st->server, path, false, &body, NULL, &st->stats);
-		iter = conv_json_iter_init(body.data, body.len, describe_request(st, path));
+		iter = conv_json_iter_init(body.data, body.len, describe_request(st, path),
+								   deletions->rows_field);
 		while ((obj = conv_json_iter_next(iter)) != NULL)
 		{
 			const char *id = conv_json_scalar_text(conv_json_get_path(obj, deletions->id_field));
@@ -417,7 +561,8 @@ collect_deletions(ConvScanState *st)
 			if (conv_pager_accept(st->deletions, obj) && id)
 				conv_idset_add(st->replaced, id);
 		}
-		conv_pager_page_done(st->deletions);
+		conv_pager_page_done(st->deletions, NULL, conv_json_iter_envelope(iter),
+							 st->server);
 	}
 	st->deletions = NULL;
 }
@@ -452,6 +597,7 @@ start_scan(ForeignScanState *node)
 
 	st->started = true;
 	st->since = eval_since(st, econtext);
+	st->fixed_query = join_query(fixed_query_for(st->includes), eval_params(st, econtext));
 	st->active_mode = st->mode;
 	if (st->empty)
 		st->first_request = "none: the lower bound rules out every row";
@@ -507,13 +653,19 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 	st->api_prefix = conv_api_prefix(plan->fs_server, st->vendor);
 	st->mode = intVal(list_nth(priv, CONV_PRIV_MODE));
 	st->page_size = intVal(list_nth(priv, CONV_PRIV_PAGE_SIZE));
-	st->fixed_query = fixed_query_for(list_nth(priv, CONV_PRIV_INCLUDES));
+	st->includes = list_nth(priv, CONV_PRIV_INCLUDES);
+	st->fixed_query = fixed_query_for(st->includes);
+	st->params = list_nth(priv, CONV_PRIV_PARAMS);
 	st->search_field = strVal(list_nth(priv, CONV_PRIV_SEARCH_FIELD));
 	st->key_is_array = boolVal(list_nth(priv, CONV_PRIV_KEY_IS_ARRAY));
 	st->key_attno = find_key_attno(rel, st->table);
 	st->since_states = ExecInitExprList(list_truncate(list_copy(plan->fdw_exprs), nsince),
 										(PlanState *) node);
-	if (list_length(plan->fdw_exprs) > nsince)
+	st->param_states = ExecInitExprList(list_copy_tail(list_truncate(list_copy(plan->fdw_exprs),
+																	 nsince + list_length(st->params)),
+													   nsince),
+										(PlanState *) node);
+	if (list_length(plan->fdw_exprs) > nsince + list_length(st->params))
 		st->value_state = ExecInitExpr(llast(plan->fdw_exprs), (PlanState *) node);
 	/* no column read (count(*)): nothing to decode, and NULL would mean all */
 	st->attrs = list_nth(priv, CONV_PRIV_ATTRS);
@@ -628,10 +780,13 @@ fetch_response(ConvScanState *st)
 		MemoryContextReset(st->page_cxt);
 		old = MemoryContextSwitchTo(st->page_cxt);
 		initStringInfo(&body);
+		initStringInfo(&st->headers);
 		found = conv_http_get(st->server, path, st->active_mode == CONV_MODE_LOOKUP,
-							  &body, NULL, &st->stats);
+							  &body, &st->headers, &st->stats);
 		if (found)
-			st->iter = conv_json_iter_init(body.data, body.len, describe_request(st, path));
+			st->iter = conv_json_iter_init(body.data, body.len, describe_request(st, path),
+										   st->active_mode == CONV_MODE_LOOKUP ?
+										   st->table->lookup_field : st->table->rows_field);
 		MemoryContextSwitchTo(old);
 		if (found)
 			return true;
@@ -696,7 +851,8 @@ convIterateForeignScan(ForeignScanState *node)
 		if (obj == NULL)
 		{
 			if (st->iter && st->pager && st->active_mode == CONV_MODE_LIST)
-				conv_pager_page_done(st->pager);
+				conv_pager_page_done(st->pager, st->headers.data,
+									 conv_json_iter_envelope(st->iter), st->server);
 			st->iter = NULL;
 			if (fetch_response(st))
 				continue;

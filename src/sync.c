@@ -142,7 +142,8 @@ upsert_page(SyncRound *round, SyncPage *page)
 	Datum	   *args = palloc(tupdesc->natts * sizeof(Datum));
 	char	   *argnulls = palloc(tupdesc->natts);
 	SPIPlanPtr	plan = prepare_upsert(round, tupdesc, types);
-	ConvJsonIter *iter = conv_json_iter_init(page->body->data, page->body->len, page->what);
+	ConvJsonIter *iter = conv_json_iter_init(page->body->data, page->body->len, page->what,
+											 round->table->rows_field);
 	struct json_object *obj;
 
 	while ((obj = conv_json_iter_next(iter)) != NULL)
@@ -182,7 +183,8 @@ delete_page(SyncRound *round, SyncPage *page)
 {
 	const ConvTableDef *deletions = conv_find_table_def(round->server->vendor,
 														round->table->deletions_endpoint);
-	ConvJsonIter *iter = conv_json_iter_init(page->body->data, page->body->len, page->what);
+	ConvJsonIter *iter = conv_json_iter_init(page->body->data, page->body->len, page->what,
+											 deletions->rows_field);
 	Oid			argtype = TEXTOID;
 	SPIPlanPtr	plan = SPI_prepare(psprintf("DELETE FROM %s WHERE %s = $1",
 											round->copy_name, round->key_column),
@@ -319,7 +321,8 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 		in_transaction(apply_page, round, &args);
 		if (round->gone)
 			return;
-		conv_pager_page_done(pager);
+		/* the copy is kept of lists paged by time alone: no headers needed */
+		conv_pager_page_done(pager, NULL, NULL, round->server);
 	}
 }
 

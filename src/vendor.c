@@ -18,6 +18,9 @@
 
 static const ConvVendorDef *const conv_vendors[] = {
 	&conv_execvision_vendor,
+	&conv_voicegain_vendor,
+	&conv_siro_vendor,
+	&conv_ccai_vendor,
 	&conv_cresta_vendor,
 };
 
@@ -47,6 +50,24 @@ conv_vendor_names(void)
 	for (size_t i = 0; i < lengthof(conv_vendors); i++)
 		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", conv_vendors[i]->name);
 	return buf.data;
+}
+
+/*
+ * "servers of vendor \"x\"" for the vendor that has a server option of
+ * this name of its own, for messages; NULL if none has.
+ */
+char *
+conv_vendor_with_option(const char *option)
+{
+	for (size_t i = 0; i < lengthof(conv_vendors); i++)
+	{
+		for (const char *const *o = conv_vendors[i]->server_options; o && *o; o++)
+		{
+			if (strcmp(*o, option) == 0)
+				return psprintf("servers of vendor \"%s\"", conv_vendors[i]->name);
+		}
+	}
+	return NULL;
 }
 
 /*

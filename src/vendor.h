@@ -182,6 +182,7 @@ typedef struct ConvVendorDef
 /* in vendor.c: the registry */
 extern const ConvVendorDef *conv_find_vendor(const char *name);
 extern char *conv_vendor_names(void);
+extern char *conv_vendor_with_option(const char *option);
 extern const ConvTableDef *conv_find_table_def(const ConvVendorDef *vendor,
 											   const char *endpoint);
 extern const ConvColumnDef *conv_find_column_def(const ConvTableDef *table,

@@ -1,0 +1,204 @@
+/*-------------------------------------------------------------------------
+ *
+ * vendor_ccai.c
+ *		  Google CCAI Platform's Manager API (formerly UJET), described as
+ *		  data.
+ *
+ * The API (shared/vendor-docs/ccai-platform-reporting-api.txt and the
+ * notes in its README) answers bare JSON arrays in pages of "per" (at most
+ * 100), with a Link header pointing at the next page.  Deep paging of a
+ * list that changes meanwhile skips and repeats objects, so the vendor
+ * recommends "tailing" calls, chats and agent activity: ask from a time
+ * on (updated_at[from]) sorted ascending by it, and start the next request
+ * at the last object's time.  That is since paging; the small lists
+ * (teams, menus, statuses) follow the Link header.  Calls are looked up
+ * by id.  Each account has its own host, so base_url is required; HTTP
+ * Basic takes the subdomain as user name and an API token as password.
+ *
+ * src/vendor_ccai.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type_d.h"
+
+#include "vendor.h"
+
+#define CCAI_MAX_PER 100
+#define CCAI_SINCE_ALL "1970-01-01T00:00Z"
+
+#define COLUMNS(cols) .columns = cols, .ncolumns = lengthof(cols)
+#define PUSHABLES(p) .pushables = p, .npushables = lengthof(p)
+
+/* a list tailed on a time column: since paging on <col>[from] */
+#define CCAI_TAIL(path, col) \
+	.list_path = path, .paging = CONV_PAGING_SINCE, .since_param = col "[from]", \
+	.list_params = "sort_column=" col "&sort_direction=ASC", \
+	.since_default = CCAI_SINCE_ALL, .cursor_field = col, .id_field = "id", \
+	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
+	.max_page_size = CCAI_MAX_PER
+
+/* a small list that follows the Link header */
+#define CCAI_LINKED(path) \
+	.list_path = path, .paging = CONV_PAGING_LINK, .id_field = "id", \
+	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
+	.max_page_size = CCAI_MAX_PER
+
+static const ConvColumnDef calls_columns[] = {
+	{"id", INT8OID},
+	{"call_type", TEXTOID},
+	{"status", TEXTOID},
+	{"lang", TEXTOID},
+	{"created_at", TIMESTAMPTZOID},
+	{"queued_at", TIMESTAMPTZOID},
+	{"connecting_at", TIMESTAMPTZOID},
+	{"connected_at", TIMESTAMPTZOID},
+	{"ended_at", TIMESTAMPTZOID},
+	{"updated_at", TIMESTAMPTZOID},
+	{"duration", FLOAT8OID, "duration"},
+	{"hold_duration", FLOAT8OID, "hold_duration"},
+	{"wait_duration", FLOAT8OID, "wait_duration"},
+	{"agent_id", INT8OID, "agent.id"},
+	{"agent", JSONBOID},
+	{"menu", JSONBOID},
+	{"participants", JSONBOID},
+	{"transfers", JSONBOID},
+	{"recording_url", TEXTOID, "recording_url"},
+};
+
+static const ConvPushable calls_pushables[] = {
+	{"updated_at", CONV_PUSH_SINCE},
+	{"id", CONV_PUSH_LOOKUP},
+};
+
+static const ConvColumnDef chats_columns[] = {
+	{"id", INT8OID},
+	{"chat_type", TEXTOID, "chat_type"},
+	{"status", TEXTOID},
+	{"lang", TEXTOID},
+	{"created_at", TIMESTAMPTZOID, "created_at"},
+	{"queued_at", TIMESTAMPTZOID, "queued_at"},
+	{"assigned_at", TIMESTAMPTZOID, "assigned_at"},
+	{"ended_at", TIMESTAMPTZOID, "ended_at"},
+	{"updated_at", TIMESTAMPTZOID, "updated_at"},
+	{"agent_id", INT8OID, "agent.id"},
+	{"agent", JSONBOID},
+	{"menu", JSONBOID},
+};
+
+static const ConvColumnDef agents_columns[] = {
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"first_name", TEXTOID, "first_name"},
+	{"last_name", TEXTOID, "last_name"},
+	{"email", TEXTOID},
+	{"status", TEXTOID},
+	{"status_updated_at", TIMESTAMPTZOID, "status_updated_at"},
+	{"teams", JSONBOID},
+};
+
+static const ConvColumnDef agent_activity_logs_columns[] = {
+	{"id", INT8OID},
+	{"agent_id", INT8OID, "agent_id"},
+	{"status", TEXTOID},
+	{"started_at", TIMESTAMPTZOID, "started_at"},
+	{"ended_at", TIMESTAMPTZOID, "ended_at"},
+	{"duration", FLOAT8OID},
+};
+
+static const ConvColumnDef teams_columns[] = {
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"parent_id", INT8OID, "parent_id"},
+};
+
+static const ConvColumnDef menus_columns[] = {
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"menu_type", TEXTOID, "menu_type"},
+	{"parent_id", INT8OID, "parent_id"},
+};
+
+static const ConvColumnDef user_statuses_columns[] = {
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"color", TEXTOID},
+	{"wrap_up", BOOLOID, "wrap_up"},
+};
+
+static const ConvPushable chats_pushables[] = {
+	{"updated_at", CONV_PUSH_SINCE},
+};
+
+static const ConvPushable agents_pushables[] = {
+	{"status_updated_at", CONV_PUSH_SINCE},
+};
+
+static const ConvPushable agent_activity_logs_pushables[] = {
+	{"started_at", CONV_PUSH_SINCE},
+};
+
+/*
+ * The documented basic call segments (the reporting document's "Basic
+ * call segments - API"), from the call's own columns.
+ */
+static const ConvViewDef calls_views[] = {
+	{"call_segments",
+		"SELECT id, call_type, status, created_at, ended_at,\n"
+		"       queued_at - created_at AS ivr_time,\n"
+		"       connected_at - queued_at AS queued_time,\n"
+		"       connected_at - queued_at AS wait_time,\n"
+		"       connected_at - connecting_at AS ring_time,\n"
+		"       ended_at - connected_at AS handle_time,\n"
+		"       make_interval(secs => duration - hold_duration) AS talk_time,\n"
+		"       make_interval(secs => hold_duration) AS hold_time,\n"
+		"       ended_at - created_at AS call_time,\n"
+		"       ended_at - created_at AS billing_time\n"
+	"  FROM %s"},
+};
+
+static const ConvTableDef ccai_tables[] = {
+	{
+		.name = "calls", .endpoint = "calls", CCAI_TAIL("calls", "updated_at"),
+		.lookup_path = "calls/", .key_column = "id",
+		COLUMNS(calls_columns), PUSHABLES(calls_pushables),
+		.views = calls_views, .nviews = lengthof(calls_views),
+	},
+	{
+		.name = "chats", .endpoint = "chats", CCAI_TAIL("chats", "updated_at"),
+		COLUMNS(chats_columns), PUSHABLES(chats_pushables),
+	},
+	{
+		.name = "agents", .endpoint = "agents", CCAI_TAIL("agents", "status_updated_at"),
+		COLUMNS(agents_columns), PUSHABLES(agents_pushables),
+	},
+	{
+		.name = "agent_activity_logs", .endpoint = "agent_activity_logs",
+		CCAI_TAIL("agent_activity_logs", "started_at"),
+		COLUMNS(agent_activity_logs_columns), PUSHABLES(agent_activity_logs_pushables),
+	},
+	{
+		.name = "teams", .endpoint = "teams", CCAI_LINKED("teams"),
+		COLUMNS(teams_columns),
+	},
+	{
+		.name = "menus", .endpoint = "menus", CCAI_LINKED("menus"),
+		COLUMNS(menus_columns),
+	},
+	{
+		.name = "user_statuses", .endpoint = "user_statuses", CCAI_LINKED("user_statuses"),
+		COLUMNS(user_statuses_columns),
+	},
+};
+
+const ConvVendorDef conv_ccai_vendor = {
+	.name = "ccai",
+	.default_base_url = NULL,	/* https://{subdomain}.{domain} */
+	.api_prefix = "/manager/api/v1/",
+	.auth = CONV_AUTH_BASIC,
+	.default_rate_limit = "10/s",
+	.default_rate_timezone = "UTC",
+	.tables = ccai_tables,
+	.ntables = lengthof(ccai_tables),
+};
