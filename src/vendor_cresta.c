@@ -28,9 +28,9 @@
 #define COLUMNS(cols) .columns = cols, .ncolumns = lengthof(cols)
 #define PUSHABLES(p) .pushables = p, .npushables = lengthof(p)
 
-/* a time bound sent as an ISO 8601 parameter */
-#define TIME_BOUND(col, op, param) \
-	{col, CONV_PUSH_PARAM, op, param, CONV_FORMAT_TIME}
+/* a time bound sent as an ISO 8601 parameter, adjust milliseconds later */
+#define TIME_BOUND(col, op, param, adjust) \
+	{col, CONV_PUSH_PARAM, op, param, CONV_FORMAT_TIME, adjust}
 
 /*
  * Every documented field of a scorecard.  The API requires createTime and
@@ -72,16 +72,18 @@ static const ConvColumnDef scorecards_columns[] = {
 
 /*
  * The list's filters.  A start is inclusive, so "> x" sends x as well (the
- * local recheck drops x itself); an end is exclusive, so only "< x" can
- * become one: "<= x" would lose the objects at x.
+ * local recheck drops x itself); an end is exclusive, so "<= x" sends the
+ * millisecond after x.
  */
 static const ConvPushable scorecards_pushables[] = {
-	TIME_BOUND("update_time", ">=", "startUpdateTime"),
-	TIME_BOUND("update_time", ">", "startUpdateTime"),
-	TIME_BOUND("update_time", "<", "endUpdateTime"),
-	TIME_BOUND("submit_time", ">=", "startSubmitTime"),
-	TIME_BOUND("submit_time", ">", "startSubmitTime"),
-	TIME_BOUND("submit_time", "<", "endSubmitTime"),
+	TIME_BOUND("update_time", ">=", "startUpdateTime", 0),
+	TIME_BOUND("update_time", ">", "startUpdateTime", 0),
+	TIME_BOUND("update_time", "<", "endUpdateTime", 0),
+	TIME_BOUND("update_time", "<=", "endUpdateTime", 1),
+	TIME_BOUND("submit_time", ">=", "startSubmitTime", 0),
+	TIME_BOUND("submit_time", ">", "startSubmitTime", 0),
+	TIME_BOUND("submit_time", "<", "endSubmitTime", 0),
+	TIME_BOUND("submit_time", "<=", "endSubmitTime", 1),
 	{"agent_user_name", CONV_PUSH_PARAM, "=", "agentUserName", CONV_FORMAT_TEXT},
 	{"template_name", CONV_PUSH_PARAM, "=", "templateName", CONV_FORMAT_TEXT},
 };
