@@ -274,7 +274,7 @@ typedef struct ConvColumnMap ConvColumnMap;
 
 extern ConvColumnMap *conv_column_map_create(Relation rel,
 											 Bitmapset *attrs_used,
-											 const char *id_field);
+											 const ConvTableDef *table);
 extern void conv_decode_object(ConvColumnMap *map, struct json_object *obj,
 							   Datum *values, bool *nulls);
 extern const char *conv_column_map_path(ConvColumnMap *map, AttrNumber attnum);

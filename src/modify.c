@@ -330,7 +330,7 @@ begin_insert(ModifyTableState *mtstate, ResultRelInfo *rinfo, bool decode,
 						   ms->table->insert_path);
 	init_body_columns(ms, rel);
 	if (decode)
-		ms->map = conv_column_map_create(rel, NULL, ms->table->id_field);
+		ms->map = conv_column_map_create(rel, NULL, ms->table);
 	ms->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw insert row",
 										ALLOCSET_DEFAULT_SIZES);
 

@@ -35,7 +35,11 @@
 /*
  * Every documented field of a scorecard.  The API requires createTime and
  * updateTime on create; their DEFAULT now() (IMPORT FOREIGN SCHEMA) lets
- * an INSERT leave them out.
+ * an INSERT leave them out.  The API writes protobuf's JSON, which leaves
+ * out fields at their default value: an absent boolean is false, an absent
+ * list empty, an absent enum its documented default, an absent total score
+ * 0 (-1 is "not applicable").  Other absent fields, such as an unset time
+ * or an empty comment, are NULL.
  */
 static const ConvColumnDef scorecards_columns[] = {
 	{"name", TEXTOID},
@@ -44,17 +48,17 @@ static const ConvColumnDef scorecards_columns[] = {
 	{"creator", JSONBOID},
 	{"template_name", TEXTOID, .insert_required = true},
 	{"comment", TEXTOID},
-	{"total_score", FLOAT8OID},
-	{"scores", JSONBOID, .insert_required = true},
-	{"coaching_plan_names", JSONBOID},
+	{"total_score", FLOAT8OID, .absent_value = "0"},
+	{"scores", JSONBOID, .insert_required = true, .absent_value = "[]"},
+	{"coaching_plan_names", JSONBOID, .absent_value = "[]"},
 	{"create_time", TIMESTAMPTZOID, .insert_required = true,
 	.default_expr = "now()"},
 	{"update_time", TIMESTAMPTZOID, .insert_required = true,
 	.default_expr = "now()"},
 	{"submit_time", TIMESTAMPTZOID},
 	{"ai_score_time", TIMESTAMPTZOID},
-	{"manually_scored", BOOLOID},
-	{"auto_failed", BOOLOID},
+	{"manually_scored", BOOLOID, .absent_value = "false"},
+	{"auto_failed", BOOLOID, .absent_value = "false"},
 	{"acknowledge_time", TIMESTAMPTZOID},
 	{"acknowledge_comment", TEXTOID},
 	{"usecase_name", TEXTOID},
@@ -64,10 +68,11 @@ static const ConvColumnDef scorecards_columns[] = {
 	{"calibration_consistency_score", FLOAT8OID},
 	{"process_interaction_time", TIMESTAMPTZOID},
 	{"process_id", TEXTOID},
-	{"submission_source", TEXTOID},
-	{"scorecard_type", TEXTOID},
+	{"submission_source", TEXTOID,
+	.absent_value = "SCORECARD_SUBMISSION_SOURCE_UNSPECIFIED"},
+	{"scorecard_type", TEXTOID, .absent_value = "SCORECARD_TYPE_UNSPECIFIED"},
 	{"reference_scorecard_id", TEXTOID},
-	{"scorecard_workflows", JSONBOID},
+	{"scorecard_workflows", JSONBOID, .absent_value = "[]"},
 };
 
 /*
@@ -88,11 +93,12 @@ static const ConvPushable scorecards_pushables[] = {
 	{"template_name", CONV_PUSH_PARAM, "=", "templateName", CONV_FORMAT_TEXT},
 };
 
+/* a target of 0 comes back without its field, as false and [] do above */
 static const ConvColumnDef targets_columns[] = {
 	{"name", TEXTOID},
 	{"scorecard_template_name", TEXTOID, .insert_required = true},
 	{"criterion_or_chapter_id", TEXTOID},
-	{"target", FLOAT8OID, .insert_required = true},
+	{"target", FLOAT8OID, .insert_required = true, .absent_value = "0"},
 	{"usecase_name", TEXTOID, .insert_required = true},
 	{"coaching_plan_name", TEXTOID},
 	{"create_time", TIMESTAMPTZOID},
