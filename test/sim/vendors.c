@@ -6,9 +6,11 @@
 #include "sim.h"
 
 extern const SimVendor execvision_vendor;
+extern const SimVendor cresta_vendor;
 
 const SimVendor *const sim_vendors[] = {
 	&execvision_vendor,
+	&cresta_vendor,
 };
 
 const int	sim_nvendors = sizeof(sim_vendors) / sizeof(sim_vendors[0]);
