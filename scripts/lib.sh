@@ -118,6 +118,11 @@ make_scratch() {
 	cp -R "$CONV_ROOT/sql" "$CONV_ROOT/expected" "$CONV_ROOT/demo" "$SCRATCH/src/"
 	cp -R "$CONV_ROOT/test/t" "$CONV_ROOT/test/lib" "$SCRATCH/src/test/"
 	cp "$CONV_ROOT/test/sim/conv-sim" "$CONV_ROOT/test/sim/gen-certs.sh" "$SCRATCH/src/test/sim/"
+	# The clusters load this build's library from here, not from $libdir,
+	# where another checkout on the machine may install its own meanwhile.
+	mkdir -p "$SCRATCH/lib"
+	cp "$CONV_ROOT/conv_fdw.so" "$SCRATCH/lib/"
+	printf "dynamic_library_path = '%s:\$libdir'\n" "$SCRATCH/lib" >"$SCRATCH/lib/cluster.conf"
 	chown -R postgres:postgres "$SCRATCH"
 	export SCRATCH PGDATA
 }
@@ -180,6 +185,7 @@ start_cluster() {
 		shared_preload_libraries = 'conv_fdw'
 		fsync = off
 	EOF
+	as_postgres tee -a "$PGDATA/postgresql.conf" <"$SCRATCH/lib/cluster.conf" >/dev/null
 
 	log "starting PostgreSQL (socket in $SCRATCH, port $PGPORT)"
 	if ! as_postgres pg_ctl --pgdata="$PGDATA" --log="$SCRATCH/postgres.log" \

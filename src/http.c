@@ -1042,16 +1042,19 @@ conv_http_post(const ConvServer *server, const char *path,
 }
 
 /*
- * The value of the last header line called name (case-insensitive) in
- * headers as conv_http_get returns them, or NULL.
+ * The value of the header called name (case-insensitive) in headers as
+ * conv_http_get returns them, or NULL.  A header sent in several fields
+ * (Link may be) is one comma-separated value, as RFC 9110 has it.
  */
 char *
 conv_http_header(const char *headers, const char *name)
 {
 	size_t		namelen = strlen(name);
-	char	   *value = NULL;
+	StringInfoData value;
+	bool		found = false;
 	const char *line = headers;
 
+	initStringInfo(&value);
 	while (line != NULL && *line != '\0')
 	{
 		const char *end = strpbrk(line, "\r\n");
@@ -1064,11 +1067,14 @@ conv_http_header(const char *headers, const char *name)
 
 			while (*v == ' ' || *v == '\t')
 				v++;
-			value = pnstrdup(v, len - (v - line));
+			if (found)
+				appendStringInfoString(&value, ", ");
+			appendBinaryStringInfo(&value, v, len - (v - line));
+			found = true;
 		}
 		line = end ? end + strspn(end, "\r\n") : NULL;
 	}
-	return value;
+	return found ? value.data : NULL;
 }
 
 /*

@@ -7,7 +7,11 @@
  * The copy has the foreign table's columns (by name; the foreign table may
  * have dropped columns the copy never had).  Rows are returned as virtual
  * tuples pointing into the copy's buffer, valid until the next row, as any
- * scan's are.
+ * scan's are.  Where the copy's columns are the foreign table's first ones
+ * in the same order (the usual case: the copy leaves out only trailing
+ * include-only fields), the copy's tuple itself is handed on, still in
+ * its buffer: the executor takes apart only what it needs, and the
+ * columns the copy lacks read as NULL.
  *
  * src/localcopy.c
  *
@@ -36,7 +40,35 @@ struct ConvCopyScan
 	FmgrInfo	key_out;
 	bool		key_is_text;	/* compare its bytes, without output */
 	AttrNumber	deform_upto;	/* the last copy column needed */
+	bool		same_layout;	/* copy tuples can be the foreign table's */
 };
+
+/*
+ * Are the copy's columns the foreign table's first columns, in order and
+ * of the same types, so that a copy tuple reads as a foreign table row?
+ */
+static bool
+same_layout(TupleDesc copy_desc, TupleDesc desc)
+{
+	if (copy_desc->natts > desc->natts)
+		return false;
+	for (int i = 0; i < copy_desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(copy_desc, i);
+		Form_pg_attribute b = TupleDescAttr(desc, i);
+
+		if (a->attisdropped || b->attisdropped ||
+			strcmp(NameStr(a->attname), NameStr(b->attname)) != 0 ||
+			a->atttypid != b->atttypid || a->atttypmod != b->atttypmod)
+			return false;
+	}
+	for (int i = copy_desc->natts; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->atthasmissing)
+			return false;
+	}
+	return true;
+}
 
 /*
  * Start reading the copy copy_relid for a foreign table whose rows look
@@ -88,6 +120,7 @@ conv_copy_begin(Oid copy_relid, TupleDesc desc, const char *key_column,
 	fmgr_info(outfunc, &cs->key_out);
 	cs->deform_upto = Max(cs->deform_upto, cs->key);
 	cs->key_is_text = TupleDescAttr(copy_desc, cs->key - 1)->atttypid == TEXTOID;
+	cs->same_layout = same_layout(copy_desc, desc);
 	cs->copy_slot = table_slot_create(cs->rel, NULL);
 	cs->scan = table_beginscan(cs->rel, snapshot, 0, NULL);
 	return cs;
@@ -116,15 +149,25 @@ replaced(ConvCopyScan *cs, ConvIdSet *skip, Datum key)
 bool
 conv_copy_next(ConvCopyScan *cs, TupleTableSlot *slot, ConvIdSet *skip)
 {
+	bool		check = !conv_idset_is_empty(skip);
+	bool		direct = cs->same_layout && TTS_IS_HEAPTUPLE(slot);
+
 	while (table_scan_getnextslot(cs->scan, ForwardScanDirection, cs->copy_slot))
 	{
 		TupleDesc	desc = slot->tts_tupleDescriptor;
 
-		slot_getsomeattrs(cs->copy_slot, cs->deform_upto);
-		if (!conv_idset_is_empty(skip) && !cs->copy_slot->tts_isnull[cs->key - 1] &&
+		slot_getsomeattrs(cs->copy_slot, direct ? (check ? cs->key : 0) : cs->deform_upto);
+		if (check && !cs->copy_slot->tts_isnull[cs->key - 1] &&
 			replaced(cs, skip, cs->copy_slot->tts_values[cs->key - 1]))
 			continue;
 		ExecClearTuple(slot);
+		if (direct)
+		{
+			/* valid while copy_slot keeps its buffer pinned: until the next row */
+			ExecStoreHeapTuple(ExecFetchSlotHeapTuple(cs->copy_slot, false, NULL),
+							   slot, false);
+			return true;
+		}
 		for (int i = 0; i < desc->natts; i++)
 		{
 			AttrNumber	c = cs->map[i];

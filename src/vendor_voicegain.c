@@ -48,7 +48,9 @@ static const ConvColumnDef calls_columns[] = {
 	{"agent_email", TEXTOID, "agent.email"},
 	{"agent_name", TEXTOID, "agent.name"},
 	{"agent_channel", TEXTOID, "agent.channel"},
-	{"queue_id", TEXTOID, "queue.id"},
+	/* queueId filters by the queue's uuid, not its call-center id */
+	{"queue_id", TEXTOID, "queue.queueId"},
+	{"queue_external_id", TEXTOID, "queue.id"},
 	{"queue_name", TEXTOID, "queue.name"},
 	{"sentiment", FLOAT8OID},
 	{"cr_answers_id", TEXTOID},

@@ -124,10 +124,10 @@ req_header(const SimRequest *req, const char *name)
 void
 resp_header(SimResponse *resp, const char *name, const char *value)
 {
-	if (resp->nheaders == 8)
+	if (resp->nheaders == SIM_MAX_HEADERS)
 		return;
-	snprintf(resp->headers[resp->nheaders][0], 128, "%s", name);
-	snprintf(resp->headers[resp->nheaders][1], 128, "%s", value);
+	snprintf(resp->headers[resp->nheaders][0], SIM_MAX_HEADER_VALUE, "%s", name);
+	snprintf(resp->headers[resp->nheaders][1], SIM_MAX_HEADER_VALUE, "%s", value);
 	resp->nheaders++;
 }
 

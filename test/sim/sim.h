@@ -117,12 +117,16 @@ typedef struct SimRequest
 	struct MHD_Connection *conn;
 } SimRequest;
 
+#define SIM_MAX_HEADERS 12
+#define SIM_MAX_HEADER_VALUE 4096
+
 typedef struct SimResponse
 {
 	int			status;
 	StrBuf		body;
 	const char *content_type;
-	char		headers[8][2][128]; /* extra headers: name, value */
+	/* extra headers: name, value (a Link of five absolute URLs is long) */
+	char		headers[SIM_MAX_HEADERS][2][SIM_MAX_HEADER_VALUE];
 	int			nheaders;
 } SimResponse;
 

@@ -6,10 +6,12 @@
 #include "sim.h"
 
 extern const SimVendor execvision_vendor;
+extern const SimVendor voicegain_vendor;
 extern const SimVendor cresta_vendor;
 
 const SimVendor *const sim_vendors[] = {
 	&execvision_vendor,
+	&voicegain_vendor,
 	&cresta_vendor,
 };
 

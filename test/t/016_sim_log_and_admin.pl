@@ -197,7 +197,18 @@ is($sim->admin('GET', 'config')->{status}, 405, 'GET config: 405');
 is($sim->admin('PUT', 'clock', { now => '2026-11-20T03:00:00Z' })->{status}, 405, 'PUT clock: 405');
 is($sim->admin('GE', 'health')->{status}, 405, 'a method that is part of an allowed one: 405');
 is($sim->admin('DELETE', 'execvision/calls')->{status}, 404, 'DELETE execvision/calls: not a route');
-is_deeply(admin_json($sim, 'GET', 'health'), { ok => JSON::PP::true, vendors => { execvision => '/api/ev/2/' } },
+is_deeply(
+	admin_json($sim, 'GET', 'health'),
+	{
+		ok      => JSON::PP::true,
+		vendors => {
+			execvision => '/api/ev/2/',
+			voicegain  => '/v1/sa/',
+			siro       => '/api-externalApi/v1/',
+			ccai       => '/manager/api/v1/',
+			cresta     => '/v1/customers/'
+		}
+	},
 	'health lists the vendors and their prefixes');
 $sim->stop;
 
