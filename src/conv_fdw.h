@@ -177,7 +177,7 @@ extern void convExplainForeignModify(ModifyTableState *mtstate,
 									 ResultRelInfo *rinfo, List *fdw_private,
 									 int subplan_index,
 									 struct ExplainState *es);
-extern const ConvTableDef *conv_check_modify(Oid relid, CmdType operation);
+extern void conv_check_modify(Oid relid, CmdType operation);
 
 /* in import.c */
 extern List *conv_import_foreign_schema(ImportForeignSchemaStmt *stmt,

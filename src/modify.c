@@ -118,10 +118,9 @@ convIsForeignRelUpdatable(Relation rel)
 
 /*
  * Raise an error unless the vendor's API can do this operation on the
- * foreign table; returns the table's description.  Called while planning,
- * before any request.
+ * foreign table.  Called while planning, before any request.
  */
-const ConvTableDef *
+void
 conv_check_modify(Oid relid, CmdType operation)
 {
 	const ConvVendorDef *vendor;
@@ -130,7 +129,7 @@ conv_check_modify(Oid relid, CmdType operation)
 	const char *verb;
 
 	if (operation == CMD_INSERT && table->insert_path != NULL)
-		return table;
+		return;
 	switch (operation)
 	{
 		case CMD_INSERT:
@@ -155,7 +154,6 @@ conv_check_modify(Oid relid, CmdType operation)
 			 table->insert_path ?
 			 errhint("INSERT creates new %s; change existing ones in %s itself.",
 					 table->name, vendor->name) : 0));
-	return NULL;				/* keep compiler quiet */
 }
 
 /*
@@ -186,7 +184,7 @@ convPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	Relation	rel;
 	bool		decode;
 
-	(void) conv_check_modify(rte->relid, plan->operation);
+	conv_check_modify(rte->relid, plan->operation);
 	check_no_on_conflict(plan, rte->relid);
 	rel = table_open(rte->relid, NoLock);
 	decode = plan->returningLists != NIL ||
@@ -365,7 +363,7 @@ convBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	Relation	rel = rinfo->ri_RelationDesc;
 	ModifyTable *plan = (ModifyTable *) mtstate->ps.plan;
 
-	(void) conv_check_modify(RelationGetRelid(rel), CMD_INSERT);
+	conv_check_modify(RelationGetRelid(rel), CMD_INSERT);
 	if (plan)
 		check_no_on_conflict(plan, RelationGetRelid(rel));
 	begin_insert(mtstate, rinfo,

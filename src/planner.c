@@ -509,7 +509,7 @@ convGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 
 	/* UPDATE and DELETE are refused before anything else is planned */
 	if (bms_is_member(baserel->relid, root->all_result_relids))
-		(void) conv_check_modify(foreigntableid, root->parse->commandType);
+		conv_check_modify(foreigntableid, root->parse->commandType);
 	info = make_rel_info(baserel, foreigntableid);
 	baserel->fdw_private = info;
 	classify_clauses(root, baserel, info, baserel->baserestrictinfo, &pushed);
