@@ -288,6 +288,33 @@ SELECT * FROM sim_error($$
 	VALUES ('c', 'a', 't', '[]', 'infinity')$$);
 SELECT * FROM sim_requests();
 
+-- tables made by hand: a JSON path with a dot writes a nested object ...
+CREATE FOREIGN TABLE cr.cards_by_hand (
+	conversation_name text, agent_user_name text, template_name text,
+	scores jsonb, create_time timestamptz DEFAULT now(),
+	update_time timestamptz DEFAULT now(), creator jsonb,
+	creator_name text OPTIONS (json_path 'creator.name'))
+  SERVER cr OPTIONS (endpoint 'scorecards');
+INSERT INTO cr.cards_by_hand (conversation_name, agent_user_name, template_name,
+							  scores, creator_name)
+VALUES ('customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942',
+		'customers/acme/users/d16bb79f6ca6',
+		'customers/acme/profiles/default/scorecardTemplates/retention-save',
+		'[{"criterionId": "reason", "notApplicable": true}]',
+		'customers/acme/users/5dfa8601f1f8')
+RETURNING creator, creator_name;
+-- ... but not into a value another column gives
+INSERT INTO cr.cards_by_hand (conversation_name, agent_user_name, template_name,
+							  scores, creator, creator_name)
+VALUES ('c', 'a', 't', '[]', '{"name": "customers/acme/users/5dfa8601f1f8"}',
+		'customers/acme/users/5dfa8601f1f8');
+-- a table without a column for a required field cannot INSERT at all
+CREATE FOREIGN TABLE cr.cards_too_few (conversation_name text, agent_user_name text)
+  SERVER cr OPTIONS (endpoint 'scorecards');
+INSERT INTO cr.cards_too_few VALUES ('c', 'a');
+SELECT * FROM sim_requests();
+DROP FOREIGN TABLE cr.cards_by_hand, cr.cards_too_few;
+
 --
 -- UPDATE and DELETE: the API has neither; refused while planning
 --

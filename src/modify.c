@@ -221,21 +221,6 @@ json_kind_of(Oid type)
 }
 
 /*
- * Is one JSON path the other, or inside it?  Two such columns would write
- * the same member of a body.
- */
-static bool
-paths_overlap(const char *a, const char *b)
-{
-	size_t		la = strlen(a);
-	size_t		lb = strlen(b);
-	size_t		shorter = Min(la, lb);
-
-	return strncmp(a, b, shorter) == 0 &&
-		(la == lb || (la > lb ? a : b)[shorter] == '.');
-}
-
-/*
  * Raise an error if the table lacks a column for a field the vendor
  * requires: no INSERT could ever succeed.
  */
@@ -289,17 +274,6 @@ init_body_columns(ConvModifyState *ms, Relation rel)
 		fmgr_info(outfunc, &col->output);
 		def = conv_find_column_def(ms->table, col->path);
 		col->required = def && def->insert_required;
-		for (int c = 0; c < ms->ncolumns; c++)
-		{
-			if (paths_overlap(ms->columns[c].path, col->path))
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("columns \"%s\" and \"%s\" of foreign table \"%s\" both write field \"%s\"",
-								ms->columns[c].attname, col->attname, ms->relname,
-								strlen(col->path) < strlen(ms->columns[c].path) ?
-								col->path : ms->columns[c].path),
-						 errhint("Give one of them another json_path, or drop it.")));
-		}
 		ms->ncolumns++;
 	}
 	check_required_columns(ms);
@@ -434,9 +408,10 @@ value_json(ConvModifyState *ms, ConvBodyColumn *col, Datum value)
 
 /*
  * Put a value into a body at a dot-separated path, making the objects on
- * the way.  Paths of different columns never overlap (init_body_columns).
+ * the way.  False if another value of the body is there already, or on
+ * the way (a column reading "creator" and one reading "creator.name").
  */
-static void
+static bool
 body_set(ConvBodyField *body, const char *path, char *json)
 {
 	for (;;)
@@ -457,10 +432,12 @@ body_set(ConvBodyField *body, const char *path, char *json)
 			field->key = key;
 			body->fields = lappend(body->fields, field);
 		}
+		else if (dot == NULL || field->json != NULL)
+			return false;
 		if (dot == NULL)
 		{
 			field->json = json;
-			return;
+			return true;
 		}
 		body = field;
 		path = dot + 1;
@@ -509,8 +486,15 @@ row_body(ConvModifyState *ms, TupleTableSlot *slot)
 		ConvBodyColumn *col = &ms->columns[i];
 
 		if (!slot->tts_isnull[col->attnum - 1])
-			body_set(&body, col->path,
-					 value_json(ms, col, slot->tts_values[col->attnum - 1]));
+		{
+			if (!body_set(&body, col->path,
+						  value_json(ms, col, slot->tts_values[col->attnum - 1])))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("column \"%s\" of foreign table \"%s\" writes field \"%s\", which another column of the row writes too",
+								col->attname, ms->relname, col->path),
+						 errhint("Leave all but one of them NULL, or give them other json_path options.")));
+		}
 		else if (col->required)
 			ereport(ERROR,
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
