@@ -88,7 +88,7 @@ CrTemplate	cr_templates[] = {
 	{"retention-save", "retention", retention_criteria, LEN(retention_criteria)},
 	{"onboarding-call", "support", onboarding_criteria, LEN(onboarding_criteria)},
 };
-const int	cr_ntemplates = LEN(cr_templates);
+static const int cr_ntemplates = LEN(cr_templates);
 
 static const char *const ack_comments[] = {
 	"Thanks, will do.", "I disagree with the hold score.", "Understood.",
@@ -228,7 +228,7 @@ cr_generate_scorecard(CrScorecard *sc, int index, SimTime end, SimTime limit)
 }
 
 /* The id of the conversation scorecard index scores. */
-void
+static void
 cr_conversation_id(int index, char out[37])
 {
 	SimRng		r;
@@ -242,7 +242,8 @@ cr_conversation_id(int index, char out[37])
  * change of state (the admin submitting a draft) changes nothing else.
  */
 static void
-score_criterion(SimRng *r, const CrScorecard *sc, const CrCriterion *c, CrScore *s)
+score_criterion(SimRng *r, const CrScorecard *sc, const CrCriterion *c, bool none_apply,
+				CrScore *s)
 {
 	bool		na = rng_chance(r, 0.1);
 	bool		full = rng_chance(r, 0.7);
@@ -260,7 +261,7 @@ score_criterion(SimRng *r, const CrScorecard *sc, const CrCriterion *c, CrScore 
 	s->crit = c;
 	s->roles = -1;
 	/* auto scoring leaves alone what it cannot score */
-	s->na = (c->may_be_na && na) || (!manual && !c->ai);
+	s->na = none_apply || (c->may_be_na && na) || (!manual && !c->ai);
 	if (s->na)
 		return;
 	if (c->kind == CR_TEXT)
@@ -280,12 +281,14 @@ score_criterion(SimRng *r, const CrScorecard *sc, const CrCriterion *c, CrScore 
 
 /*
  * The scores and their total: the share of the points of the applicable
- * numeric criteria, -1 when none applies, 0 when one auto-fails.
+ * numeric criteria, -1 when none applies (one conversation in fifty was
+ * a wrong number), 0 when one auto-fails.
  */
 static void
 expand_scores(SimRng *r, const CrScorecard *sc, CrDetail *d)
 {
 	const CrTemplate *t = &cr_templates[sc->template];
+	bool		none_apply = rng_chance(r, 0.02);
 	int			points = 0,
 				max = 0;
 
@@ -295,7 +298,7 @@ expand_scores(SimRng *r, const CrScorecard *sc, CrDetail *d)
 	{
 		CrScore    *s = &d->scores[i];
 
-		score_criterion(r, sc, &t->criteria[i], s);
+		score_criterion(r, sc, &t->criteria[i], none_apply, s);
 		if (!s->na && s->crit->kind == CR_NUMERIC)
 		{
 			points += s->value;
@@ -313,7 +316,8 @@ cr_expand(const CrScorecard *sc, CrDetail *d)
 	SimRng		r;
 	int			creator,
 				other;
-	bool		same_updater;
+	bool		same_updater,
+				any_ai = false;
 	const char *comment;
 	bool		commented,
 				planned,
@@ -357,8 +361,12 @@ cr_expand(const CrScorecard *sc, CrDetail *d)
 	if (!planned)
 		d->nplans = 0;
 	for (int i = 0; i < d->nscores; i++)
-		if (d->scores[i].ai_scored)
-			d->ai_time = d->manually_scored ? sc->create_time - ai_before : sc->create_time;
+		any_ai |= d->scores[i].ai_scored;
+	/* an auto-scored scorecard is made by auto scoring, even of nothing */
+	if (!d->manually_scored)
+		d->ai_time = sc->create_time;
+	else if (any_ai)
+		d->ai_time = sc->create_time - ai_before;
 	acked = sc->submit_time && ack_delay(sc->index, &ack) &&
 		sc->submit_time + ack <= sc->update_time;
 	d->ack_time = acked ? sc->submit_time + ack : 0;

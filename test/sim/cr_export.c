@@ -190,6 +190,7 @@ export_matches(const CrScorecard *sc, const CrExport *x)
 	const CrUser *agent = sc->agent >= 0 ? &cr.users[sc->agent] : NULL;
 	struct json_object *groups = get_list(x->req, "groupNames");
 	char		name[512];
+	char		usecase[512];
 	char		team[128] = "";
 
 	if (sc->create_time < x->start || sc->create_time > x->end)
@@ -205,8 +206,8 @@ export_matches(const CrScorecard *sc, const CrExport *x)
 	/* the simulated account has no groups: a group filter matches no agent */
 	if (groups && json_object_array_length(groups) > 0)
 		return false;
-	usecase_of(sc, name, sizeof(name));
-	if (!in_list(get_list(x->req, "usecaseNames"), name))
+	usecase_of(sc, usecase, sizeof(usecase));
+	if (!in_list(get_list(x->req, "usecaseNames"), usecase))
 		return false;
 	if (agent && !agent->active && !json_object_object_get_ex(x->req, "includeDeactivatedUsers", NULL))
 		return false;

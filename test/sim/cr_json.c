@@ -386,10 +386,6 @@ read_scalar(const CrField *f, struct json_object *v, const char *path,
 	return json_object_get(v);
 }
 
-static struct json_object *read_field(const CrField *f, struct json_object *v,
-									  const char *path, SimResponse *resp,
-									  bool *is_default);
-
 /* Read a list field: each element, or each message of F_MESSAGES. */
 static struct json_object *
 read_list(const CrField *f, struct json_object *v, const char *path,
@@ -559,15 +555,23 @@ cr_read_message(struct json_object *obj, const CrField *fields, int nfields,
 	return out;
 }
 
-/* Parse a request body as a JSON object; NULL after answering 400. */
+/*
+ * Parse a request body as a JSON object, strictly (valid UTF-8, nothing
+ * after the object); NULL after answering 400.
+ */
 struct json_object *
 cr_parse_body(const SimRequest *req, SimResponse *resp)
 {
-	enum json_tokener_error err = json_tokener_success;
-	struct json_object *body = NULL;
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *body;
+	enum json_tokener_error err;
 
-	if (req->body_len > 0)
-		body = json_tokener_parse_verbose(req->body, &err);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	body = json_tokener_parse_ex(tok, req->body_len ? req->body : "", (int) req->body_len);
+	err = json_tokener_get_error(tok);
+	if (err == json_tokener_continue)
+		err = json_tokener_error_parse_eof;
+	json_tokener_free(tok);
 	if (body == NULL || !json_object_is_type(body, json_type_object))
 	{
 		cr_error(resp, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. %s",

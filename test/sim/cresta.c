@@ -20,6 +20,7 @@
 #include "cresta.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@
 
 static char *cr_token = "cresta-token";
 char	   *cr_customer = "acme";
-char	   *cr_profile = "default";
+static char *cr_profile = "default";
 static char *cr_per_second_opt = "10";
 char		cr_parent[160];
 
@@ -101,16 +102,58 @@ cr_format_time(char *out, size_t len, SimTime t)
 	format_time(out, len, t, t % USECS_PER_SEC == 0 ? 0 : (t % 1000 == 0 ? 3 : 6));
 }
 
-/* Format a float as protobuf writes one: the fewest digits that read back. */
+/*
+ * Format a float as protobuf writes a float32: the fewest significant
+ * digits that read back as v, in plain notation (123456790, 0.001), or in
+ * exponent notation (1e-7, 3e+22) below 1e-6 and from 1e21. out needs room
+ * for 32 bytes.
+ */
 void
 cr_format_float(char *out, size_t len, float v)
 {
-	for (int digits = 0; digits <= 9; digits++)
+	char		sci[32];
+	char		digits[16];
+	int			ndigits = 0,
+				exp10;
+	size_t		n = 0;
+
+	for (int prec = 0; prec <= 8; prec++)
 	{
-		snprintf(out, len, "%.*f", digits, (double) v);
-		if ((float) strtod(out, NULL) == v)
-			return;
+		snprintf(sci, sizeof(sci), "%.*e", prec, (double) v);
+		if ((float) strtod(sci, NULL) == v)
+			break;
 	}
+	/* sci is [-]d[.ddd]e[+-]xx: take its digits and its exponent */
+	for (const char *p = sci; *p != 'e'; p++)
+		if (isdigit((unsigned char) *p))
+			digits[ndigits++] = *p;
+	while (ndigits > 1 && digits[ndigits - 1] == '0')
+		ndigits--;
+	exp10 = atoi(strchr(sci, 'e') + 1);
+	if (v != 0 && (fabsf(v) < 1e-6f || fabsf(v) >= 1e21f))
+	{
+		snprintf(out, len, "%s%c%s%.*se%c%d", v < 0 ? "-" : "", digits[0],
+				 ndigits > 1 ? "." : "", ndigits - 1, digits + 1,
+				 exp10 < 0 ? '-' : '+', abs(exp10));
+		return;
+	}
+	/* digits[i] is worth 10^(exp10 - i) */
+	if (v < 0)
+		out[n++] = '-';
+	if (exp10 < 0)
+	{
+		out[n++] = '0';
+		out[n++] = '.';
+		for (int i = exp10 + 1; i < 0; i++)
+			out[n++] = '0';
+	}
+	for (int i = 0; (i < ndigits || i <= exp10) && n + 2 < len; i++)
+	{
+		if (i == exp10 + 1 && exp10 >= 0)
+			out[n++] = '.';
+		out[n++] = i < ndigits ? digits[i] : '0';
+	}
+	out[n] = '\0';
 }
 
 /* Append data in base64 (url: the URL-safe alphabet without padding). */
@@ -277,6 +320,11 @@ param_filters(const SimRequest *req, SimResponse *resp, CrListQuery *q)
 	if (!cr_param(req, resp, "agentUserName", &q->agent) ||
 		!cr_param(req, resp, "templateName", &q->template))
 		return false;
+	/* an empty string is a string field's default: no filter */
+	if (q->agent && *q->agent == '\0')
+		q->agent = NULL;
+	if (q->template && *q->template == '\0')
+		q->template = NULL;
 	for (size_t i = 0; i < sizeof(time_filters) / sizeof(time_filters[0]); i++)
 	{
 		SimTime    *t = (SimTime *) ((char *) q + time_filters[i].offset);

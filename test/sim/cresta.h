@@ -16,7 +16,7 @@ struct json_object;
 enum CrStream
 {
 	CR_S_USER = 101, CR_S_CARD, CR_S_DETAIL, CR_S_CONVERSATION, CR_S_CLUSTER,
-	CR_S_CREATED, CR_S_TARGET, CR_S_ADDED
+	CR_S_CREATED, CR_S_TARGET
 };
 
 #define CR_MAX_CRITERIA 8
@@ -161,19 +161,16 @@ typedef struct CrData
 
 extern CrData cr;
 extern CrTemplate cr_templates[];
-extern const int cr_ntemplates;
 extern const char *const cr_role_sets[][3];
 
 /* configuration (cresta.c) */
 extern char *cr_customer;
-extern char *cr_profile;
 extern char cr_parent[160];		/* customers/<c>/profiles/<p> */
 
 /* data (cr_data.c) */
 extern void cr_generate(void);
 extern void cr_generate_scorecard(CrScorecard *sc, int index, SimTime end, SimTime limit);
 extern void cr_expand(const CrScorecard *sc, CrDetail *d);
-extern void cr_conversation_id(int index, char out[37]);
 extern void cr_team_name(int team, char *out, size_t len);
 extern int	cr_find_user(const char *name);
 extern int	cr_find_template(const char *name);

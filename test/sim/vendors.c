@@ -7,11 +7,15 @@
 
 extern const SimVendor execvision_vendor;
 extern const SimVendor voicegain_vendor;
+extern const SimVendor siro_vendor;
+extern const SimVendor ccai_vendor;
 extern const SimVendor cresta_vendor;
 
 const SimVendor *const sim_vendors[] = {
 	&execvision_vendor,
 	&voicegain_vendor,
+	&siro_vendor,
+	&ccai_vendor,
 	&cresta_vendor,
 };
 
