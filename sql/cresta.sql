@@ -118,7 +118,8 @@ SELECT count(*) FILTER (WHERE manually_scored IS NULL) AS manually_scored,
 	   count(*) FILTER (WHERE scorecard_type = 'SCORECARD_TYPE_UNSPECIFIED') AS unspecified
   FROM cards;
 
--- a scorecard as it comes
+-- a scorecard as it comes: auto-failed, so its total score of 0 is not in
+-- the JSON
 SELECT * FROM cards
  WHERE name = 'customers/acme/profiles/default/scorecards/78acae91-033b-4525-be63-56c732403bd6' \gx
 
