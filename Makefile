@@ -13,9 +13,11 @@ OBJS = \
 	src/vendor_voicegain.o \
 	src/vendor_siro.o \
 	src/vendor_ccai.o \
+	src/vendor_cresta.o \
 	src/planner.o \
 	src/pager.o \
 	src/scan.o \
+	src/modify.o \
 	src/http.o \
 	src/decode.o \
 	src/import.o \
@@ -31,7 +33,7 @@ EXTENSION = conv_fdw
 DATA = sql/conv_fdw--1.0.sql
 PGFILEDESC = "conv_fdw - foreign data wrapper for conversation-intelligence APIs"
 
-REGRESS = extension execvision execvision_pushdown
+REGRESS = extension execvision execvision_pushdown cresta
 
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c)
 

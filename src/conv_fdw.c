@@ -5,8 +5,8 @@
  *		  module initialization and the FDW handler.
  *
  * The callbacks live in files by concern: planner.c (paths and the request
- * plan), scan.c (execution and EXPLAIN), import.c (IMPORT FOREIGN SCHEMA);
- * option.c holds the validator.
+ * plan), scan.c (execution and EXPLAIN), modify.c (INSERT), import.c
+ * (IMPORT FOREIGN SCHEMA); option.c holds the validator.
  *
  * src/conv_fdw.c
  *
@@ -150,6 +150,12 @@ conv_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = convEndForeignScan;
 	routine->ExplainForeignScan = convExplainForeignScan;
 	routine->ImportForeignSchema = conv_import_foreign_schema;
+	routine->IsForeignRelUpdatable = convIsForeignRelUpdatable;
+	routine->PlanForeignModify = convPlanForeignModify;
+	routine->BeginForeignModify = convBeginForeignModify;
+	routine->ExecForeignInsert = convExecForeignInsert;
+	routine->BeginForeignInsert = convBeginForeignInsert;
+	routine->ExplainForeignModify = convExplainForeignModify;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -160,6 +160,25 @@ extern void convEndForeignScan(ForeignScanState *node);
 extern void convExplainForeignScan(ForeignScanState *node,
 								   struct ExplainState *es);
 
+/* in modify.c */
+extern int	convIsForeignRelUpdatable(Relation rel);
+extern List *convPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								   Index resultRelation, int subplan_index);
+extern void convBeginForeignModify(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo, List *fdw_private,
+								   int subplan_index, int eflags);
+extern TupleTableSlot *convExecForeignInsert(EState *estate,
+											 ResultRelInfo *rinfo,
+											 TupleTableSlot *slot,
+											 TupleTableSlot *planSlot);
+extern void convBeginForeignInsert(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo);
+extern void convExplainForeignModify(ModifyTableState *mtstate,
+									 ResultRelInfo *rinfo, List *fdw_private,
+									 int subplan_index,
+									 struct ExplainState *es);
+extern void conv_check_modify(Oid relid, CmdType operation);
+
 /* in import.c */
 extern List *conv_import_foreign_schema(ImportForeignSchemaStmt *stmt,
 										Oid serverOid);
@@ -255,7 +274,7 @@ typedef struct ConvColumnMap ConvColumnMap;
 
 extern ConvColumnMap *conv_column_map_create(Relation rel,
 											 Bitmapset *attrs_used,
-											 const char *id_field);
+											 const ConvTableDef *table);
 extern void conv_decode_object(ConvColumnMap *map, struct json_object *obj,
 							   Datum *values, bool *nulls);
 extern const char *conv_column_map_path(ConvColumnMap *map, AttrNumber attnum);

@@ -121,6 +121,8 @@ typedef struct ConvColumn
 	Oid			typioparam;
 	bool		is_domain;
 	void	   *domain_extra;	/* domain_check's cache */
+	bool		has_absent;		/* an absent field stands for absent_value */
+	Datum		absent_value;
 } ConvColumn;
 
 struct ConvColumnMap
@@ -167,7 +169,7 @@ static void append_excerpt(StringInfo buf, const char *s, size_t len,
 static char **split_path(const char *path, int *nkeys);
 static ConvTarget target_of_type(Oid basetypid);
 static void init_column(ConvColumn *col, Relation rel,
-						Form_pg_attribute att);
+						Form_pg_attribute att, const ConvTableDef *table);
 static struct json_object *get_keys(struct json_object *obj, char **keys,
 									int nkeys);
 static Datum convert_value(ConvColumnMap *map, ConvColumn *col,
@@ -724,13 +726,14 @@ append_excerpt(StringInfo buf, const char *s, size_t len, int max_chars)
 }
 
 /*
- * Build the column map of a foreign table, in the current memory context.
- * attrs_used holds the attnums to decode, offset by
- * FirstLowInvalidHeapAttributeNumber (NULL or a whole-row reference: all).
+ * Build the column map of a foreign table reading the vendor's table, in
+ * the current memory context.  attrs_used holds the attnums to decode,
+ * offset by FirstLowInvalidHeapAttributeNumber (NULL or a whole-row
+ * reference: all).
  */
 ConvColumnMap *
 conv_column_map_create(Relation rel, Bitmapset *attrs_used,
-					   const char *id_field)
+					   const ConvTableDef *table)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	ConvColumnMap *map = palloc0(sizeof(ConvColumnMap));
@@ -743,7 +746,7 @@ conv_column_map_create(Relation rel, Bitmapset *attrs_used,
 					  attrs_used);
 
 	map->relname = pstrdup(RelationGetRelationName(rel));
-	map->id_field = id_field ? pstrdup(id_field) : NULL;
+	map->id_field = table->id_field ? pstrdup(table->id_field) : NULL;
 	map->natts = desc->natts;
 	map->columns = palloc0(sizeof(ConvColumn) * Max(desc->natts, 1));
 	map->column_of_att = palloc(sizeof(int) * Max(desc->natts, 1));
@@ -763,7 +766,7 @@ conv_column_map_create(Relation rel, Bitmapset *attrs_used,
 			!bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber,
 						   attrs_used))
 			continue;
-		init_column(&map->columns[map->ncolumns], rel, att);
+		init_column(&map->columns[map->ncolumns], rel, att, table);
 		map->column_of_att[i] = map->ncolumns++;
 	}
 	return map;
@@ -771,9 +774,11 @@ conv_column_map_create(Relation rel, Bitmapset *attrs_used,
 
 /* Fill in the map entry of one attribute. */
 static void
-init_column(ConvColumn *col, Relation rel, Form_pg_attribute att)
+init_column(ConvColumn *col, Relation rel, Form_pg_attribute att,
+			const ConvTableDef *table)
 {
 	Oid			infunc;
+	const ConvColumnDef *def;
 
 	col->attnum = att->attnum;
 	col->attname = pstrdup(NameStr(att->attname));
@@ -790,6 +795,14 @@ init_column(ConvColumn *col, Relation rel, Form_pg_attribute att)
 	col->target = target_of_type(col->basetypid);
 	getTypeInputInfo(col->basetypid, &infunc, &col->typioparam);
 	fmgr_info(infunc, &col->input);
+
+	/* the vendor's default, where the column has the vendor's type */
+	def = conv_find_column_def(table, col->path);
+	col->has_absent = def && def->absent_value && def->type == col->basetypid;
+	if (col->has_absent)
+		col->absent_value = InputFunctionCall(&col->input,
+											  unconstify(char *, def->absent_value),
+											  col->typioparam, col->basetypmod);
 }
 
 /* Split a dot-separated path into a palloc'd array of keys. */
@@ -894,7 +907,12 @@ conv_decode_object(ConvColumnMap *map, struct json_object *obj,
 
 		map->cur_column = col;
 		map->cur_value = v;
-		if (json_object_get_type(v) == json_type_null)
+		if (v == NULL && col->has_absent)
+		{
+			values[idx] = col->absent_value;
+			nulls[idx] = false;
+		}
+		else if (json_object_get_type(v) == json_type_null)
 			nulls[idx] = true;
 		else
 			values[idx] = convert_value(map, col, v, &nulls[idx]);

@@ -260,7 +260,8 @@ wanted(ImportForeignSchemaStmt *stmt, const char *name)
 
 /*
  * The CREATE FOREIGN TABLE command of one table.  A column gets the
- * option json_path only when its field is not the default camelCase one.
+ * option json_path only when its field is not the default camelCase one,
+ * and a DEFAULT when the vendor needs a value that INSERTs may omit.
  */
 static char *
 create_table_command(ImportForeignSchemaStmt *stmt, ForeignServer *server,
@@ -283,6 +284,9 @@ create_table_command(ImportForeignSchemaStmt *stmt, ForeignServer *server,
 		if (col->json_path != NULL)
 			appendStringInfo(&buf, " OPTIONS (json_path %s)",
 							 quote_literal_cstr(col->json_path));
+		/* what an INSERT that leaves the column out sends the vendor */
+		if (col->default_expr != NULL)
+			appendStringInfo(&buf, " DEFAULT %s", col->default_expr);
 	}
 	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (endpoint %s)",
 					 quote_identifier(server->servername),

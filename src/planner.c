@@ -504,9 +504,13 @@ estimate_keys(Expr *key_expr, bool is_array)
 void
 convGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
-	ConvRelInfo *info = make_rel_info(baserel, foreigntableid);
+	ConvRelInfo *info;
 	ConvPushed	pushed;
 
+	/* UPDATE and DELETE are refused before anything else is planned */
+	if (bms_is_member(baserel->relid, root->all_result_relids))
+		conv_check_modify(foreigntableid, root->parse->commandType);
+	info = make_rel_info(baserel, foreigntableid);
 	baserel->fdw_private = info;
 	classify_clauses(root, baserel, info, baserel->baserestrictinfo, &pushed);
 	baserel->tuples = info->table->paging == CONV_PAGING_NONE ?
@@ -713,7 +717,8 @@ pushable_limit(PlannerInfo *root, RelOptInfo *baserel, ForeignPath *path)
 }
 
 /*
- * Raise the error for a key-only table scanned without its key.
+ * Raise the error for a key-only table scanned without its key, or for a
+ * table the vendor lets create objects but not read them.
  */
 static void
 report_key_required(Oid relid, ConvRelInfo *info)
@@ -721,6 +726,15 @@ report_key_required(Oid relid, ConvRelInfo *info)
 	AttrNumber	key = key_attno(info);
 	char	   *keyname = key ? get_attname(relid, key, false) : "its key";
 
+	if (info->table->lookup_path == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("foreign table \"%s\" can only be written",
+						get_rel_name(relid)),
+				 errdetail("The vendor's API creates %s but has no way to read them.",
+						   info->table->name),
+				 errhint("INSERT INTO %s ... RETURNING * shows the %s it creates.",
+						 get_rel_name(relid), info->table->name)));
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_ERROR),
 			 errmsg("foreign table \"%s\" can only be read by its key",

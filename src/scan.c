@@ -671,7 +671,7 @@ convBeginForeignScan(ForeignScanState *node, int eflags)
 	st->attrs = list_nth(priv, CONV_PRIV_ATTRS);
 	st->decode_none = st->attrs == NIL;
 	st->map = conv_column_map_create(rel, attrs_bitmap(list_nth(priv, CONV_PRIV_ATTRS)),
-									 st->table->id_field);
+									 st->table);
 	st->scan_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw scan",
 										 ALLOCSET_DEFAULT_SIZES);
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt, "conv_fdw response",

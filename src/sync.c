@@ -135,7 +135,7 @@ upsert_page(SyncRound *round, SyncPage *page)
 {
 	Relation	rel = table_open(round->relid, AccessShareLock);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
-	ConvColumnMap *map = conv_column_map_create(rel, NULL, round->table->id_field);
+	ConvColumnMap *map = conv_column_map_create(rel, NULL, round->table);
 	Oid		   *types = palloc(tupdesc->natts * sizeof(Oid));
 	Datum	   *values = palloc(tupdesc->natts * sizeof(Datum));
 	bool	   *nulls = palloc(tupdesc->natts * sizeof(bool));

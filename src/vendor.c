@@ -21,6 +21,7 @@ static const ConvVendorDef *const conv_vendors[] = {
 	&conv_voicegain_vendor,
 	&conv_siro_vendor,
 	&conv_ccai_vendor,
+	&conv_cresta_vendor,
 };
 
 /*

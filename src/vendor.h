@@ -74,6 +74,9 @@ typedef struct ConvColumnDef
 								 * request parameter is "true" */
 	bool		insert_required;	/* INSERT must give it (not NULL) */
 	const char *default_expr;	/* IMPORT's DEFAULT for INSERT: "now()" */
+	const char *absent_value;	/* what an absent field means, as the
+								 * type's input: protobuf JSON leaves out
+								 * false, 0 and [] */
 } ConvColumnDef;
 
 /* A kind of qual an endpoint can turn into request parameters. */
