@@ -21,6 +21,35 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER ev
 CREATE SCHEMA ev;
 IMPORT FOREIGN SCHEMA execvision FROM SERVER ev INTO ev;
 
+-- The other vendors the company uses, each a server of its own (the
+-- simulator answers for all of them; its tokens are its defaults).
+CREATE SERVER vg FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'voicegain', base_url :'sim_url', ca_file :'sim_ca');
+CREATE USER MAPPING FOR CURRENT_USER SERVER vg OPTIONS (token 'vg-token');
+CREATE SCHEMA vg;
+IMPORT FOREIGN SCHEMA voicegain FROM SERVER vg INTO vg;
+
+CREATE SERVER siro FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'siro', base_url :'sim_url', ca_file :'sim_ca');
+CREATE USER MAPPING FOR CURRENT_USER SERVER siro OPTIONS (token 'siro-token');
+CREATE SCHEMA siro;
+IMPORT FOREIGN SCHEMA siro FROM SERVER siro INTO siro;
+
+-- CCAI Platform: the account's own host; HTTP Basic with the subdomain
+CREATE SERVER cc FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'ccai', base_url :'sim_url', ca_file :'sim_ca');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cc
+  OPTIONS (username 'acme', password 'ccai-token');
+CREATE SCHEMA cc;
+IMPORT FOREIGN SCHEMA ccai FROM SERVER cc INTO cc;   -- also the view cc.call_segments
+
+CREATE SERVER cresta FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'cresta', base_url :'sim_url', ca_file :'sim_ca',
+           customer 'acme', profile 'default');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cresta OPTIONS (token 'cresta-token');
+CREATE SCHEMA cresta;
+IMPORT FOREIGN SCHEMA cresta FROM SERVER cresta INTO cresta;
+
 -- The company's own CRM, a local table.  Here it is filled from the
 -- accounts the calls mention; in real life it is your CRM's copy.
 CREATE TABLE crm_accounts (
@@ -39,3 +68,15 @@ SELECT account_id, name,
           FROM ev.calls
          WHERE modified >= now() - interval '3 days'
            AND metadata ? 'crm_account_id' AND metadata ? 'company') AS seen;
+
+-- The marketing calendar, also from the CRM: one campaign a week.
+CREATE TABLE crm_campaigns (
+	week date PRIMARY KEY,
+	campaign text NOT NULL,
+	spend numeric NOT NULL
+);
+INSERT INTO crm_campaigns
+SELECT week, (ARRAY['Spring renewal', 'Upsell webinar', 'Win-back', 'New pricing'])[1 + i % 4],
+       5000 + 1500 * (i % 3)
+  FROM generate_series(0, 3) AS i,
+       LATERAL (SELECT date_trunc('week', now())::date - 7 * i AS week) AS w;

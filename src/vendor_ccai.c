@@ -143,11 +143,12 @@ static const ConvPushable agent_activity_logs_pushables[] = {
 
 /*
  * The documented basic call segments (the reporting document's "Basic
- * call segments - API"), from the call's own columns.
+ * call segments - API"), from the call's own columns; updated_at lets a
+ * query on the view tail the calls as one on the table does.
  */
 static const ConvViewDef calls_views[] = {
 	{"call_segments",
-		"SELECT id, call_type, status, created_at, ended_at,\n"
+		"SELECT id, call_type, status, created_at, updated_at, ended_at,\n"
 		"       queued_at - created_at AS ivr_time,\n"
 		"       connected_at - queued_at AS queued_time,\n"
 		"       connected_at - queued_at AS wait_time,\n"
