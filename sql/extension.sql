@@ -64,6 +64,21 @@ ALTER SERVER ev OPTIONS (DROP vendor);
 -- vendor-specific options
 CREATE SERVER bad FOREIGN DATA WRAPPER conv_fdw
   OPTIONS (vendor 'execvision', customer 'acme');
+-- Cresta's own options are required, and so is base_url where a vendor
+-- has no public address (CCAI, Cresta)
+CREATE SERVER bad FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'cresta', base_url 'https://acme.cresta.example', customer 'acme');
+CREATE SERVER bad FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'ccai');
+CREATE SERVER good_cresta FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'cresta', base_url 'https://acme.cresta.example',
+           customer 'acme', profile 'default');
+ALTER SERVER good_cresta OPTIONS (DROP profile);
+ALTER SERVER good_cresta OPTIONS (SET customer 'other', ADD page_size '10');
+CREATE SERVER bad FOREIGN DATA WRAPPER conv_fdw
+  OPTIONS (vendor 'cresta', base_url 'https://acme.cresta.example',
+           customer 'acme', profile 'default', colour 'blue');
+DROP SERVER good_cresta;
 
 -- numbers
 CREATE SERVER bad FOREIGN DATA WRAPPER conv_fdw
