@@ -235,6 +235,12 @@ conv_pager_next_request(ConvPager *pager)
 		appendStringInfo(&buf, "%c%s", sep, table->list_params);
 		sep = '&';
 	}
+	if (table->resume_query && pager->resumed)
+	{
+		appendStringInfoChar(&buf, sep);
+		appendStringInfo(&buf, table->resume_query, conv_url_encode(pager->resume_id));
+		sep = '&';
+	}
 	if (table->page_param &&
 		(table->paging == CONV_PAGING_PAGE_NUMBER || pager->page_number > 1))
 	{
@@ -383,6 +389,20 @@ advance_position(ConvPager *pager, TimestampTz t, const char *id)
 }
 
 /*
+ * A list that resumes after an id returns its objects in id order: the
+ * position is the last object's (time, id).
+ */
+static void
+track_last(ConvPager *pager, struct json_object *obj, const char *identity)
+{
+	pager->have_pos = true;
+	pager->pos_time = object_time(pager, obj);
+	if (pager->pos_id)
+		pfree(pager->pos_id);
+	pager->pos_id = MemoryContextStrdup(pager->cxt, identity);
+}
+
+/*
  * Is the object at or before the position paging resumed from (the
  * vendor's repeat of the last_id object)?  The previous scan has it.
  */
@@ -411,6 +431,8 @@ conv_pager_accept(ConvPager *pager, struct json_object *obj)
 	if (pager->table->paging == CONV_PAGING_NONE)
 		return true;
 	identity = object_identity(pager->table, obj);
+	if (pager->table->resume_query)
+		track_last(pager, obj, identity);
 	if (!pages_by_time(pager->table))
 		return conv_idset_add(pager->seen, identity);
 	t = object_time(pager, obj);
@@ -617,7 +639,8 @@ check_total(ConvPager *pager, const char *headers)
 void
 conv_pager_resume(ConvPager *pager, TimestampTz t, const char *id)
 {
-	pager->have_pos = true;
+	/* resuming from the very start (resume_start) is no position yet */
+	pager->have_pos = !TIMESTAMP_IS_NOBEGIN(t);
 	pager->pos_time = t;
 	pager->pos_id = id ? MemoryContextStrdup(pager->cxt, id) : NULL;
 	pager->since = t;

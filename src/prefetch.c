@@ -93,7 +93,8 @@ check_prefetchable(Oid relid)
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
 	table = conv_table_def_for(relid, NULL);
-	if ((table->paging != CONV_PAGING_KEYSET && table->paging != CONV_PAGING_SINCE) ||
+	if ((table->paging != CONV_PAGING_KEYSET && table->paging != CONV_PAGING_SINCE &&
+		 table->resume_query == NULL) ||
 		table->list_path == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

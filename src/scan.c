@@ -521,7 +521,8 @@ start_prefetched(ConvScanState *st)
 									 copy, conv_format_time(pf->watermark, CONV_TIME_MICRO));
 		return true;
 	}
-	st->pager = resumed_pager(st, st->table, st->fixed_query, pf->watermark, pf->watermark_id);
+	/* the copy's rows are filtered locally: the changes are read unfiltered */
+	st->pager = resumed_pager(st, st->table, "", pf->watermark, pf->watermark_id);
 	if (deletions)
 		st->deletions = resumed_pager(st, deletions, "",
 									  pf->has_deletions_watermark ? pf->deletions_watermark : pf->watermark,
@@ -529,7 +530,7 @@ start_prefetched(ConvScanState *st)
 	st->first_request = psprintf("changes since local copy %s (complete up to %s): %s",
 								 copy, conv_format_time(pf->watermark, CONV_TIME_MICRO),
 								 describe_request(st, conv_pager_next_request(
-																			 resumed_pager(st, st->table, st->fixed_query, pf->watermark, pf->watermark_id))));
+																			 resumed_pager(st, st->table, "", pf->watermark, pf->watermark_id))));
 	return true;
 }
 

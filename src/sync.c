@@ -295,6 +295,8 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 
 	if (resume)
 		conv_pager_resume(pager, watermark, watermark_id);
+	else if (table->resume_start)
+		conv_pager_resume(pager, DT_NOBEGIN, table->resume_start);
 	while ((path = conv_pager_next_request(pager)) != NULL)
 	{
 		MemoryContext old;

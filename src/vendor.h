@@ -155,6 +155,11 @@ typedef struct ConvTableDef
 	const char *lookup_field;	/* the same for lookup responses: "data" */
 	const char *total_header;	/* response header counting every match: a
 								 * scan that ends with fewer says so */
+	const char *resume_query;	/* lists paged otherwise than by time that
+								 * can resume after an object's id: the
+								 * parameters that do, with %s for the id
+								 * ("consecutive=true&afterCallId=%s") */
+	const char *resume_start;	/* the id to resume after at first ("0") */
 	const char *insert_path;	/* POST here creates an object, per INSERTed
 								 * row; NULL: no INSERT */
 	const char *insert_field;	/* the created object's field in the POST's

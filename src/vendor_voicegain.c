@@ -12,7 +12,9 @@
  * tells that it stopped early.  fromTime/toTime bound the start time, and
  * agentId, queueId and aivrAppId take several values as repeated keys.
  * There is no lookup by id, and no modification time: incremental reads
- * use afterCallId.  Authentication is a bearer token (a JWT).
+ * (a local copy's) resume after the highest call id copied, in consecutive
+ * mode, so the copy never passes a call still being processed.
+ * Authentication is a bearer token (a JWT).
  *
  * src/vendor_voicegain.c
  *
@@ -101,7 +103,9 @@ static const ConvTableDef voicegain_tables[] = {
 		.list_params = "format=json", .paging = CONV_PAGING_PAGE_NUMBER,
 		.page_param = "page", .limit_param = "per_page",
 		.default_page_size = 1000, .max_page_size = VG_MAX_PAGE,
-		.id_field = "callId", .total_header = "X-Total-Count",
+		.id_field = "callId", .cursor_field = "startTime",
+		.total_header = "X-Total-Count",
+		.resume_query = "consecutive=true&afterCallId=%s", .resume_start = "0",
 		COLUMNS(calls_columns), PUSHABLES(calls_pushables),
 	},
 };
