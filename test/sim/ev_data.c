@@ -222,14 +222,10 @@ add_meta(EvCall *c, const char *key, const char *text, EvMetaType type)
 static void
 crm_id(SimRng *r, char *out, const char *prefix, int n)
 {
-	static const char chars[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	int			len = (int) strlen(prefix);
 
 	memcpy(out, prefix, len);
-	for (int i = 0; i < n; i++)
-		out[len + i] = chars[rng_next(r) % 62];
-	out[len + n] = '\0';
+	rng_base62(r, out + len, n);
 }
 
 /* The CRM account id of corpus company number company (one per company). */

@@ -75,3 +75,18 @@ rng_uuid(SimRng *r, char out[37])
 			 (unsigned) (hi & 0xffff), (unsigned) (lo >> 48),
 			 (unsigned long long) (lo & UINT64_C(0xffffffffffff)));
 }
+
+/*
+ * n random letters and digits, then a NUL: the shape of many vendors' ids
+ * (CRM record ids, Firestore auto-ids, session ids).
+ */
+void
+rng_base62(SimRng *r, char *out, int n)
+{
+	static const char chars[] =
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+	for (int i = 0; i < n; i++)
+		out[i] = chars[rng_next(r) % 62];
+	out[n] = '\0';
+}

@@ -93,6 +93,7 @@ extern double rng_double(SimRng *r);	/* [0, 1) */
 extern bool rng_chance(SimRng *r, double p);
 extern const char *rng_pick(SimRng *r, const char *const *items, int n);
 extern void rng_uuid(SimRng *r, char out[37]);
+extern void rng_base62(SimRng *r, char *out, int n);
 
 /* ---------- the request and its response ---------- */
 

@@ -45,18 +45,6 @@ static const SiroTeam team_places[SIRO_NTEAMS] = {
 #define FIRST_REP (FIRST_MANAGER + SIRO_NTEAMS)
 #define FIRST_GONE (SIRO_NUSERS - 2)
 
-/* len random characters of a Firestore auto-id or a Firebase uid. */
-void
-siro_random_id(SimRng *r, char *out, int len)
-{
-	static const char chars[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-	for (int i = 0; i < len; i++)
-		out[i] = chars[rng_next(r) % 62];
-	out[len] = '\0';
-}
-
 /* t cut to whole milliseconds, the precision the API shows. */
 static SimTime
 to_ms(SimTime t)
@@ -87,18 +75,18 @@ generate_org(void)
 	SimRng		r;
 
 	rng_seed(&r, sim_config.seed, SIRO_S_ORG, 0);
-	siro_random_id(&r, siro.org_id, SIRO_ID_LEN);
+	rng_base62(&r, siro.org_id, SIRO_ID_LEN);
 	for (int t = 0; t < SIRO_NTEAMS; t++)
 	{
 		siro.teams[t] = team_places[t];
-		siro_random_id(&r, siro.teams[t].id, SIRO_ID_LEN);
+		rng_base62(&r, siro.teams[t].id, SIRO_ID_LEN);
 	}
 	for (int i = 0; i < SIRO_NUSERS; i++)
 	{
 		SiroUser   *u = &siro.users[i];
 
 		rng_seed(&r, sim_config.seed, SIRO_S_USER, i);
-		siro_random_id(&r, u->id, SIRO_UID_LEN);
+		rng_base62(&r, u->id, SIRO_UID_LEN);
 		u->first = rng_pick(&r, corpus_first_names, corpus_nfirst_names);
 		u->last = rng_pick(&r, corpus_last_names, corpus_nlast_names);
 		make_email(u, i);
@@ -217,7 +205,7 @@ generate_rec(SiroRec *rec, int index, SimTime created, SimTime limit, int user)
 	rng_seed(&r, sim_config.seed, SIRO_S_REC, index);
 	memset(rec, 0, sizeof(*rec));
 	rec->index = index;
-	siro_random_id(&r, rec->id, SIRO_ID_LEN);
+	rng_base62(&r, rec->id, SIRO_ID_LEN);
 	rec->duration_ms = draw_duration(&r);
 	delay = rng_int(&r, 120, 1200) * USECS_PER_SEC + rng_int(&r, 0, 999) * 1000;
 	if (created == 0)
