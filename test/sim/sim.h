@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <pthread.h>
 
+struct json_object;				/* json-c, for the admin calls */
+
 /* Microseconds since the Unix epoch, UTC. */
 typedef int64_t SimTime;
 
@@ -217,12 +219,19 @@ typedef struct SimVendor
 	int			noptions;
 	/* build the data set from the global config */
 	void		(*generate) (void);
-	/* /_admin/<name>/<path>: change data while running */
-	void		(*admin) (SimRequest *req, const char *path, SimResponse *resp);
+	/*
+	 * /_admin/<name>/<path>: change data while running; body is the
+	 * request's JSON object ({} when there is none).
+	 */
+	void		(*admin) (SimRequest *req, const char *path,
+						  struct json_object *body, SimResponse *resp);
 } SimVendor;
 
 extern const SimVendor *const sim_vendors[];
 extern const int sim_nvendors;
+
+/* The "count" of an admin body adding objects: 1 to 100000 (admin.c). */
+extern bool admin_count(struct json_object *body, int *count, SimResponse *resp);
 
 /* ---------- global configuration (main.c) ---------- */
 

@@ -219,6 +219,7 @@ extern void siro_customer_name(int customer, char *out, size_t len);
 extern void json_ms(StrBuf *b, SimTime t);
 
 /* siro_admin.c */
-extern void siro_admin(SimRequest *req, const char *path, SimResponse *resp);
+extern void siro_admin(SimRequest *req, const char *path, struct json_object *body,
+					   SimResponse *resp);
 
 #endif							/* CONV_SIM_SIRO_H */
