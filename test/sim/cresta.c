@@ -53,10 +53,8 @@ cr_error(SimResponse *resp, int status, const char *code, const char *fmt,...)
 	bool		inner = true;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	resp_error_begin(resp, status, msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	resp->status = status;
-	resp->body.len = 0;
 	buf_putc(&resp->body, '{');
 	json_key(&resp->body, &first, "error");
 	buf_putc(&resp->body, '{');

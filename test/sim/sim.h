@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdarg.h>
 
 struct json_object;				/* json-c, for the admin calls */
 
@@ -138,6 +139,10 @@ extern int	req_param_count(const SimRequest *req, const char *key);
 extern const char *req_header(const SimRequest *req, const char *name);
 
 extern void resp_header(SimResponse *resp, const char *name, const char *value);
+
+/* The start of every error answer: status, empty body, formatted message. */
+extern void resp_error_begin(SimResponse *resp, int status, char *msg, size_t msglen,
+							 const char *fmt, va_list ap);
 
 /* Set a JSON error body {"error": ..., "message": ...} and the status. */
 extern void resp_error(SimResponse *resp, int status, const char *error,
