@@ -254,6 +254,9 @@ typedef struct SimConfig
 
 extern SimConfig sim_config;
 
+/* A vendor's quota option from 1 to max; exits on anything else. */
+extern int	quota_arg(const char *vendor, const char *name, const char *val, int max);
+
 /* A reader/writer lock guarding all vendors' data (admin writes). */
 extern pthread_rwlock_t sim_data_lock;
 
