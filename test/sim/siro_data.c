@@ -233,6 +233,18 @@ append_rec(void)
 	return &siro.recs[siro.nrecs++];
 }
 
+/* rng_cluster's take: a CRM-linked recording updated before t is updated at t. */
+static bool
+take_rec(int i, SimTime t)
+{
+	SiroRec    *rec = &siro.recs[i];
+
+	if (!rec->crm || rec->updated >= t)
+		return false;
+	rec->updated = t;
+	return true;
+}
+
 /*
  * Give "size" CRM-linked recordings updated before t exactly the updatedAt
  * t, as a bulk CRM sync does: paging must survive ties larger than a page.
@@ -241,19 +253,9 @@ static void
 make_cluster(SimTime t, int size, int salt)
 {
 	SimRng		r;
-	int			made = 0;
 
 	rng_seed(&r, sim_config.seed, SIRO_S_CLUSTER, salt);
-	for (int i = rng_int(&r, 0, 7); i < siro.nrecs && made < size; i += rng_int(&r, 1, 3))
-	{
-		SiroRec    *rec = &siro.recs[i];
-
-		if (rec->crm && rec->updated < t)
-		{
-			rec->updated = t;
-			made++;
-		}
-	}
+	rng_cluster(&r, siro.nrecs, size, 3, take_rec, t);
 }
 
 /* Recordings over the last --days days: calls/2 of them, some deleted. */
@@ -263,7 +265,7 @@ generate_recs(void)
 	SimTime		end = sim_config.anchor - 10 * USECS_PER_MIN;
 	SimTime		span = (SimTime) sim_config.days * USECS_PER_DAY;
 	int			n = sim_config.calls / 2;
-	int			big = n / 20 > 2500 ? 2500 : n / 20;
+	int			big = cluster_size(n);
 	int			recent = n / 500 + 3;
 
 	siro.ncustomers = n / 3 + SIRO_NTEAMS;
@@ -279,8 +281,6 @@ generate_recs(void)
 			created = sim_config.anchor - rng_int(&r, 120, 2400) * USECS_PER_SEC;
 		generate_rec(append_rec(), i, created, sim_config.anchor, -1);
 	}
-	if (big < 150 && n >= 600)
-		big = 150;
 	/* a bulk sync on a whole second two days ago, a smaller one with milliseconds */
 	make_cluster(to_ms(sim_config.anchor - 2 * USECS_PER_DAY) / USECS_PER_SEC * USECS_PER_SEC, big, 0);
 	make_cluster(to_ms(sim_config.anchor - 9 * USECS_PER_DAY + 123456), big / 2, 1);
