@@ -42,6 +42,15 @@ our $CCAI_PREFIX = '/manager/api/v1/';
 our $CCAI_USER   = 'acme';
 our $CCAI_TOKEN  = 'ccai-token';
 
+# A request's path below the prefix and its options, with the default
+# credentials unless %opts gives others: what ccai_get and ccai_json send.
+sub _ccai_args
+{
+	my ($path, %opts) = @_;
+
+	return ("$CCAI_PREFIX$path", user => $CCAI_USER, password => $CCAI_TOKEN, %opts);
+}
+
 =pod
 
 =head1 FUNCTIONS
@@ -58,12 +67,9 @@ through https); returns what ConvSim's get returns.
 
 sub ccai_get
 {
-	my ($sim, $path, %opts) = @_;
+	my ($sim, @args) = @_;
 
-	return $sim->get("$CCAI_PREFIX$path",
-		user     => $CCAI_USER,
-		password => $CCAI_TOKEN,
-		%opts);
+	return $sim->get(_ccai_args(@args));
 }
 
 =pod
@@ -77,12 +83,9 @@ it returns decoded.
 
 sub ccai_json
 {
-	my ($sim, $path, %opts) = @_;
+	my ($sim, @args) = @_;
 
-	my $res = ccai_get($sim, $path, %opts);
-	croak "GET $path: $res->{status} $res->{content}"
-	  unless $res->{status} == 200 && defined $res->{json};
-	return $res->{json};
+	return $sim->get_json(_ccai_args(@args));
 }
 
 =pod

@@ -348,6 +348,25 @@ sub get
 
 =pod
 
+=item $sim->get_json($path_and_query, %opts)
+
+Like get, but dies unless the answer is a 200 with a JSON body, which it
+returns decoded: for tests that only want the data.
+
+=cut
+
+sub get_json
+{
+	my ($self, $path, %opts) = @_;
+
+	my $res = $self->get($path, %opts);
+	croak "GET $path: $res->{status} $res->{content}"
+	  unless $res->{status} == 200 && defined $res->{json};
+	return $res->{json};
+}
+
+=pod
+
 =item $sim->request($method, $path_and_query, %opts)
 
 Like get, for any method; C<< body => ... >> sends a request body (a

@@ -39,6 +39,15 @@ our @EXPORT_OK = qw(ev_get ev_json ev_scan iso_epoch admin_json $EV_USER $EV_PAS
 our $EV_USER     = 'ev-user';
 our $EV_PASSWORD = 'ev-secret';
 
+# A request's path below the prefix and its options, with the default
+# credentials unless %opts gives others: what ev_get and ev_json send.
+sub _ev_args
+{
+	my ($path, %opts) = @_;
+
+	return ("/api/ev/2/$path", user => $EV_USER, password => $EV_PASSWORD, %opts);
+}
+
 =pod
 
 =head1 FUNCTIONS
@@ -55,12 +64,9 @@ returns.
 
 sub ev_get
 {
-	my ($sim, $path, %opts) = @_;
+	my ($sim, @args) = @_;
 
-	return $sim->get("/api/ev/2/$path",
-		user     => $EV_USER,
-		password => $EV_PASSWORD,
-		%opts);
+	return $sim->get(_ev_args(@args));
 }
 
 =pod
@@ -74,12 +80,9 @@ it returns decoded.
 
 sub ev_json
 {
-	my ($sim, $path, %opts) = @_;
+	my ($sim, @args) = @_;
 
-	my $res = ev_get($sim, $path, %opts);
-	croak "GET $path: $res->{status} $res->{content}"
-	  unless $res->{status} == 200 && defined $res->{json};
-	return $res->{json};
+	return $sim->get_json(_ev_args(@args));
 }
 
 =pod

@@ -68,10 +68,7 @@ sub siro_json
 {
 	my ($sim, $path, %opts) = @_;
 
-	my $res = siro_get($sim, $path, %opts);
-	croak "GET $path: $res->{status} $res->{content}"
-	  unless $res->{status} == 200 && defined $res->{json};
-	return $res->{json};
+	return $sim->get_json("$SIRO_BASE/$path", token => $SIRO_TOKEN, %opts);
 }
 
 =pod

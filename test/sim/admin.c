@@ -141,7 +141,31 @@ method_allowed(const char *methods, const char *method)
 	return false;
 }
 
-/* Route /_admin/<path> to a core route or to a vendor's admin handler. */
+/*
+ * The optional "count" member of a vendor's admin body, 1 when absent: how
+ * many objects to add. False after answering 400 when it is no integer
+ * from 1 to 100000.
+ */
+bool
+admin_count(struct json_object *body, int *count, SimResponse *resp)
+{
+	struct json_object *v;
+
+	*count = 1;
+	if (json_object_object_get_ex(body, "count", &v))
+		*count = json_object_is_type(v, json_type_int) ? json_object_get_int(v) : 0;
+	if (*count < 1 || *count > 100000)
+	{
+		resp_error(resp, 400, "Bad Request", "count must be an integer between 1 and 100000");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Route /_admin/<path> to a core route or to a vendor's admin handler,
+ * which gets the body parsed: every vendor takes a JSON object.
+ */
 void
 admin_dispatch(SimRequest *req, const char *path, SimResponse *resp)
 {
@@ -162,9 +186,17 @@ admin_dispatch(SimRequest *req, const char *path, SimResponse *resp)
 
 		if (strncmp(path, sim_vendors[i]->name, n) == 0 && path[n] == '/')
 		{
-			pthread_rwlock_wrlock(&sim_data_lock);
-			sim_vendors[i]->admin(req, path + n + 1, resp);
-			pthread_rwlock_unlock(&sim_data_lock);
+			struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
+
+			if (!json_object_is_type(body, json_type_object))
+				resp_error(resp, 400, "Bad Request", "body must be a JSON object");
+			else
+			{
+				pthread_rwlock_wrlock(&sim_data_lock);
+				sim_vendors[i]->admin(req, path + n + 1, body, resp);
+				pthread_rwlock_unlock(&sim_data_lock);
+			}
+			json_object_put(body);
 			return;
 		}
 	}

@@ -430,16 +430,7 @@ static const SimOption ccai_options[] = {
 static void
 ccai_setup(void)
 {
-	char	   *end;
-	long		n = strtol(ccai_per_second_opt, &end, 10);
-
-	if (!isdigit((unsigned char) ccai_per_second_opt[0]) || *end != '\0' || n < 1 || n > 1000000)
-	{
-		fprintf(stderr, "conv-sim: --ccai-per-second needs a positive integer, not \"%s\"\n",
-				ccai_per_second_opt);
-		exit(2);
-	}
-	ccai_quotas[0].limit = (int) n;
+	ccai_quotas[0].limit = quota_arg("ccai", "per-second", ccai_per_second_opt, 1000000);
 	ccai_generate();
 }
 

@@ -212,6 +212,7 @@ extern void ccai_write_user_status(StrBuf *b, const void *row);
 extern void ccai_write_team_tree(StrBuf *b, int parent);
 extern void ccai_write_organization(StrBuf *b);
 
-extern void ccai_admin(SimRequest *req, const char *path, SimResponse *resp);
+extern void ccai_admin(SimRequest *req, const char *path, struct json_object *body,
+					   SimResponse *resp);
 
 #endif							/* CONV_SIM_CCAI_H */

@@ -256,17 +256,14 @@ admin_table(const char *path, const char **rest)
 
 /* Route /_admin/ccai/<path> (called under the data write lock). */
 void
-ccai_admin(SimRequest *req, const char *path, SimResponse *resp)
+ccai_admin(SimRequest *req, const char *path, struct json_object *body, SimResponse *resp)
 {
-	struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
 	bool		post = strcmp(req->method, "POST") == 0;
 	bool		get = strcmp(req->method, "GET") == 0;
 	const AdminTable *at;
 	const char *rest = "";
 
-	if (body == NULL || !json_object_is_type(body, json_type_object))
-		resp_error(resp, 400, "Bad Request", "body must be a JSON object");
-	else if (strcmp(path, "agent_activity") == 0 && post)
+	if (strcmp(path, "agent_activity") == 0 && post)
 		admin_activity(body, resp);
 	else if ((at = admin_table(path, &rest)) == NULL || (*rest && at->kind == NULL))
 		resp_error(resp, 404, "Not Found", "no admin route /_admin/ccai/%s", path);
@@ -278,5 +275,4 @@ ccai_admin(SimRequest *req, const char *path, SimResponse *resp)
 		admin_modify(at->kind, rest + 1, body, resp);
 	else
 		resp_error(resp, 405, "Method Not Allowed", "%s /_admin/ccai/%s", req->method, path);
-	json_object_put(body);
 }

@@ -466,6 +466,18 @@ generate_contacts(const CcaiKind *k, int n)
 	}
 }
 
+/* rng_cluster's take: a finished call updated before t is updated at t. */
+static bool
+take_call(int i, SimTime t)
+{
+	CcaiContact *c = CCAI_ROW(&ccai.calls, i);
+
+	if (c->updated_at >= t || !ccai_has(c, ccai_call_kind.nsteps - 1))
+		return false;
+	c->updated_at = t;
+	return true;
+}
+
 /*
  * Give "size" calls updated before t exactly the updated_at t, as a bulk
  * job does (Rails' update_all): tailing must get past a timestamp shared
@@ -474,21 +486,10 @@ generate_contacts(const CcaiKind *k, int n)
 static void
 make_cluster(SimTime t, int size)
 {
-	CcaiTable  *calls = &ccai.calls;
 	SimRng		r;
-	int			made = 0;
 
 	rng_seed(&r, sim_config.seed, CCAI_S_CLUSTER, 0);
-	for (int i = rng_int(&r, 0, 7); i < calls->nrows && made < size; i += rng_int(&r, 1, 4))
-	{
-		CcaiContact *c = CCAI_ROW(calls, i);
-
-		if (c->updated_at < t && ccai_has(c, ccai_call_kind.nsteps - 1))
-		{
-			c->updated_at = t;
-			made++;
-		}
-	}
+	rng_cluster(&r, ccai.calls.nrows, size, 4, take_call, t);
 }
 
 /* Index of the status of kind k named name, or -1. */

@@ -121,21 +121,14 @@ named_member(struct json_object *body, const char *key, int (*find) (const char 
 static void
 admin_add(struct json_object *body, SimResponse *resp)
 {
-	struct json_object *v;
-	int			count = 1,
+	int			count,
 				agent,
 				template;
 	bool		first = true;
 	SimTime		now = sim_now();
 
-	if (json_object_object_get_ex(body, "count", &v))
-		count = json_object_is_type(v, json_type_int) ? json_object_get_int(v) : 0;
-	if (count < 1 || count > 100000)
-	{
-		resp_error(resp, 400, "Bad Request", "count must be an integer between 1 and 100000");
-		return;
-	}
-	if (!named_member(body, "agentUserName", cr_find_user, &agent, resp) ||
+	if (!admin_count(body, &count, resp) ||
+		!named_member(body, "agentUserName", cr_find_user, &agent, resp) ||
 		!named_member(body, "templateName", cr_find_template, &template, resp))
 		return;
 	buf_putc(&resp->body, '[');
@@ -253,14 +246,11 @@ admin_scorecard(SimRequest *req, const char *rest, struct json_object *body,
 
 /* Route /_admin/cresta/<path> (called under the data write lock). */
 void
-cr_admin(SimRequest *req, const char *path, SimResponse *resp)
+cr_admin(SimRequest *req, const char *path, struct json_object *body, SimResponse *resp)
 {
-	struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
 	bool		get = strcmp(req->method, "GET") == 0;
 
-	if (body == NULL || !json_object_is_type(body, json_type_object))
-		resp_error(resp, 400, "Bad Request", "body must be a JSON object");
-	else if (strcmp(path, "scorecards") == 0 && get)
+	if (strcmp(path, "scorecards") == 0 && get)
 		admin_list(resp);
 	else if (strcmp(path, "scorecards") == 0 && strcmp(req->method, "POST") == 0)
 		admin_add(body, resp);
@@ -273,5 +263,4 @@ cr_admin(SimRequest *req, const char *path, SimResponse *resp)
 	else
 		resp_error(resp, 404, "Not Found", "no admin route %s /_admin/cresta/%s",
 				   req->method, path);
-	json_object_put(body);
 }

@@ -402,6 +402,16 @@ qsort_id(const void *a, const void *b)
 	return strcmp((*(CrScorecard *const *) a)->id, (*(CrScorecard *const *) b)->id);
 }
 
+/* rng_cluster's take: a scorecard updated before t is updated at t. */
+static bool
+take_scorecard(int i, SimTime t)
+{
+	if (cr.block[i].update_time >= t)
+		return false;
+	cr.block[i].update_time = t;
+	return true;
+}
+
 /*
  * A bulk change (say a template's revision) gave "size" scorecards
  * updated before t the updateTime t, on a whole second: paging must get
@@ -411,17 +421,9 @@ static void
 make_cluster(SimTime t, int size)
 {
 	SimRng		r;
-	int			made = 0;
 
 	rng_seed(&r, sim_config.seed, CR_S_CLUSTER, 0);
-	for (int i = rng_int(&r, 0, 7); i < cr.nblock && made < size; i += rng_int(&r, 1, 4))
-	{
-		if (cr.block[i].update_time < t)
-		{
-			cr.block[i].update_time = t;
-			made++;
-		}
-	}
+	rng_cluster(&r, cr.nblock, size, 4, take_scorecard, t);
 }
 
 /* Scorecards (calls/3) evenly over --days days before the anchor. */
@@ -431,7 +433,7 @@ generate_scorecards(void)
 	SimTime		end = sim_config.anchor - 10 * USECS_PER_MIN;
 	SimTime		span = (SimTime) sim_config.days * USECS_PER_DAY;
 	int			n = sim_config.calls / 3;
-	int			big = n / 20 > 2500 ? 2500 : n / 20;
+	int			big = cluster_size(n);
 
 	cr.block = calloc(n > 0 ? n : 1, sizeof(CrScorecard));
 	for (int i = 0; i < n; i++)
@@ -445,8 +447,6 @@ generate_scorecards(void)
 		cr.nblock = i + 1;
 	}
 	cr.next_index = n;
-	if (big < 150 && n >= 600)
-		big = 150;
 	make_cluster(sim_config.anchor - 3 * USECS_PER_DAY -
 				 sim_config.anchor % USECS_PER_SEC, big);
 

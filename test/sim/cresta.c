@@ -53,10 +53,8 @@ cr_error(SimResponse *resp, int status, const char *code, const char *fmt,...)
 	bool		inner = true;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	resp_error_begin(resp, status, msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	resp->status = status;
-	resp->body.len = 0;
 	buf_putc(&resp->body, '{');
 	json_key(&resp->body, &first, "error");
 	buf_putc(&resp->body, '{');
@@ -661,21 +659,12 @@ valid_id(const char *s)
 static void
 cr_setup(void)
 {
-	char	   *end;
-	long		n = strtol(cr_per_second_opt, &end, 10);
-
-	if (*cr_per_second_opt == '\0' || *end != '\0' || n < 1 || n > 1000000)
-	{
-		fprintf(stderr, "conv-sim: --cresta-per-second needs an integer from 1 to 1000000, not \"%s\"\n",
-				cr_per_second_opt);
-		exit(2);
-	}
+	cr_quotas[0].limit = quota_arg("cresta", "per-second", cr_per_second_opt, 1000000);
 	if (!valid_id(cr_customer) || !valid_id(cr_profile))
 	{
 		fprintf(stderr, "conv-sim: --cresta-customer and --cresta-profile need ids without '/'\n");
 		exit(2);
 	}
-	cr_quotas[0].limit = (int) n;
 	snprintf(cr_parent, sizeof(cr_parent), "customers/%s/profiles/%s", cr_customer, cr_profile);
 	cr_generate();
 }

@@ -233,6 +233,7 @@ extern void cr_create_target(SimRequest *req, SimResponse *resp);
 extern void cr_export(SimRequest *req, SimResponse *resp);
 
 /* admin (cr_admin.c) */
-extern void cr_admin(SimRequest *req, const char *path, SimResponse *resp);
+extern void cr_admin(SimRequest *req, const char *path, struct json_object *body,
+					 SimResponse *resp);
 
 #endif							/* CONV_SIM_CRESTA_H */

@@ -215,7 +215,8 @@ extern bool ev_param_since(const SimRequest *req, SimResponse *resp, SimTime *ex
 						   SimTime *minute);
 extern double ev_repeat_rate;
 extern bool ev_allow_delete;
-extern void ev_admin(SimRequest *req, const char *path, SimResponse *resp);
+extern void ev_admin(SimRequest *req, const char *path, struct json_object *body,
+					 SimResponse *resp);
 
 /* A since-paged endpoint (no last_id): its collection and item writer. */
 typedef struct EvSinceEndpoint

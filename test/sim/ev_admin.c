@@ -113,21 +113,15 @@ write_change(StrBuf *b, bool *first, const EvCall *c)
 static void
 admin_add(struct json_object *body, SimResponse *resp)
 {
-	struct json_object *v;
 	struct json_object *meta = NULL;
 	struct json_object *state = NULL;
-	int			count = 1;
+	int			count;
 	int			first_new = ev.ncalls;
 	bool		first = true;
 	SimTime		now = sim_now();
 
-	if (json_object_object_get_ex(body, "count", &v))
-		count = json_object_is_type(v, json_type_int) ? json_object_get_int(v) : 0;
-	if (count < 1 || count > 100000)
-	{
-		resp_error(resp, 400, "Bad Request", "count must be an integer between 1 and 100000");
+	if (!admin_count(body, &count, resp))
 		return;
-	}
 	if (!change_valid(body, resp))
 		return;
 	json_object_object_get_ex(body, "metadata", &meta);
@@ -222,15 +216,12 @@ admin_config(struct json_object *body, SimResponse *resp)
 
 /* Route /_admin/execvision/<path> (called under the data write lock). */
 void
-ev_admin(SimRequest *req, const char *path, SimResponse *resp)
+ev_admin(SimRequest *req, const char *path, struct json_object *body, SimResponse *resp)
 {
-	struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
 	bool		post = strcmp(req->method, "POST") == 0;
 	size_t		n = strlen(path);
 
-	if (body == NULL || !json_object_is_type(body, json_type_object))
-		resp_error(resp, 400, "Bad Request", "body must be a JSON object");
-	else if (strcmp(path, "calls") == 0 && post)
+	if (strcmp(path, "calls") == 0 && post)
 		admin_add(body, resp);
 	else if ((strcmp(path, "calls") == 0 || strcmp(path, "deleted") == 0) &&
 			 strcmp(req->method, "GET") == 0)
@@ -262,5 +253,4 @@ ev_admin(SimRequest *req, const char *path, SimResponse *resp)
 	}
 	else
 		resp_error(resp, 404, "Not Found", "no admin route /_admin/execvision/%s", path);
-	json_object_put(body);
 }

@@ -222,14 +222,10 @@ add_meta(EvCall *c, const char *key, const char *text, EvMetaType type)
 static void
 crm_id(SimRng *r, char *out, const char *prefix, int n)
 {
-	static const char chars[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	int			len = (int) strlen(prefix);
 
 	memcpy(out, prefix, len);
-	for (int i = 0; i < n; i++)
-		out[len + i] = chars[rng_next(r) % 62];
-	out[len + n] = '\0';
+	rng_base62(r, out + len, n);
 }
 
 /* The CRM account id of corpus company number company (one per company). */
@@ -381,6 +377,18 @@ append_call(void)
 	return ev.calls[ev.ncalls++];
 }
 
+/* rng_cluster's take: a live call modified before t is modified at t. */
+static bool
+take_call(int i, SimTime t)
+{
+	EvCall	   *c = ev.calls[i];
+
+	if (c->modified >= t || c->deleted)
+		return false;
+	c->modified = t;
+	return true;
+}
+
 /*
  * Give "size" calls modified before t exactly the modified time t, as a
  * bulk CRM update does: paging must survive clusters larger than a page.
@@ -389,19 +397,9 @@ static void
 make_cluster(SimTime t, int size, int salt)
 {
 	SimRng		r;
-	int			made = 0;
 
 	rng_seed(&r, sim_config.seed, EV_S_CLUSTER, salt);
-	for (int i = rng_int(&r, 0, 7); i < ev.ncalls && made < size; i += rng_int(&r, 1, 4))
-	{
-		EvCall	   *c = ev.calls[i];
-
-		if (c->modified < t && !c->deleted)
-		{
-			c->modified = t;
-			made++;
-		}
-	}
+	rng_cluster(&r, ev.ncalls, size, 4, take_call, t);
 }
 
 /* Calls over the last --days days, some deleted, with modified clusters. */
@@ -411,7 +409,7 @@ generate_calls(void)
 	SimTime		end = sim_config.anchor - 10 * USECS_PER_MIN;
 	SimTime		span = (SimTime) sim_config.days * USECS_PER_DAY;
 	int			n = sim_config.calls;
-	int			big = n / 20 > 2500 ? 2500 : n / 20;
+	int			big = cluster_size(n);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -422,8 +420,6 @@ generate_calls(void)
 		generate_call(c, i, end - span + (span / n) * i + rng_int(&r, 0, 59) * USECS_PER_SEC,
 					  sim_config.anchor);
 	}
-	if (big < 150 && n >= 600)
-		big = 150;
 	/* one bulk update on a whole minute, three with microseconds */
 	make_cluster(sim_config.anchor - 2 * USECS_PER_DAY - sim_config.anchor % USECS_PER_MIN, big, 0);
 	for (int k = 1; k <= 3; k++)

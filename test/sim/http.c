@@ -131,6 +131,20 @@ resp_header(SimResponse *resp, const char *name, const char *value)
 	resp->nheaders++;
 }
 
+/*
+ * Begin an error answer: the status, an emptied body (whatever a handler
+ * wrote before it failed is dropped) and the message formatted into msg,
+ * which the caller writes into its vendor's error shape.
+ */
+void
+resp_error_begin(SimResponse *resp, int status, char *msg, size_t msglen,
+				 const char *fmt, va_list ap)
+{
+	vsnprintf(msg, msglen, fmt, ap);
+	resp->status = status;
+	resp->body.len = 0;
+}
+
 /* Answer with status and a JSON error body. */
 void
 resp_error(SimResponse *resp, int status, const char *error, const char *fmt,...)
@@ -140,10 +154,8 @@ resp_error(SimResponse *resp, int status, const char *error, const char *fmt,...
 	bool		first = true;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	resp_error_begin(resp, status, msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	resp->status = status;
-	resp->body.len = 0;
 	buf_putc(&resp->body, '{');
 	json_kstr(&resp->body, &first, "error", error);
 	json_kstr(&resp->body, &first, "message", msg);

@@ -79,6 +79,25 @@ int_arg(const char *opt, const char *val, long min)
 	return n;
 }
 
+/*
+ * The value of the quota option --<vendor>-<name>: digits making 1 to max,
+ * or exit with a message as a bad core option does.
+ */
+int
+quota_arg(const char *vendor, const char *name, const char *val, int max)
+{
+	size_t		len = strspn(val, "0123456789");
+	long long	n = len > 0 && len <= 18 && val[len] == '\0' ? strtoll(val, NULL, 10) : 0;
+
+	if (n < 1 || n > max)
+	{
+		fprintf(stderr, "conv-sim: --%s-%s needs a positive integer up to %d, not \"%s\"\n",
+				vendor, name, max, val);
+		exit(2);
+	}
+	return (int) n;
+}
+
 /* Set a vendor option --<vendor>-<name>; false if opt is none of them. */
 static bool
 vendor_option(const char *opt, const char *val)

@@ -75,3 +75,49 @@ rng_uuid(SimRng *r, char out[37])
 			 (unsigned) (hi & 0xffff), (unsigned) (lo >> 48),
 			 (unsigned long long) (lo & UINT64_C(0xffffffffffff)));
 }
+
+/*
+ * n random letters and digits, then a NUL: the shape of many vendors' ids
+ * (CRM record ids, Firestore auto-ids, session ids).
+ */
+void
+rng_base62(SimRng *r, char *out, int n)
+{
+	static const char chars[] =
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+	for (int i = 0; i < n; i++)
+		out[i] = chars[rng_next(r) % 62];
+	out[n] = '\0';
+}
+
+/*
+ * Pick the objects of a bulk change (a CRM sync, Rails' update_all) among
+ * n: from a random one of the first eight, every first to max_step-th
+ * object, until take(i, t) has taken "size" of them. take gives object i
+ * the time t, or says no (one changed after t, deleted, unfinished).
+ * Every vendor's data has such ties, larger than a page, for paging to
+ * get past.
+ */
+void
+rng_cluster(SimRng *r, int n, int size, int max_step,
+			bool (*take) (int i, SimTime t), SimTime t)
+{
+	int			made = 0;
+
+	for (int i = rng_int(r, 0, 7); i < n && made < size; i += rng_int(r, 1, max_step))
+		made += take(i, t);
+}
+
+/*
+ * The size of the largest such tie in a data set of n objects: a twentieth
+ * of them up to 2500, and at least 150 once there are 600, more than the
+ * largest page.
+ */
+int
+cluster_size(int n)
+{
+	int			big = n / 20 > 2500 ? 2500 : n / 20;
+
+	return big < 150 && n >= 600 ? 150 : big;
+}

@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdarg.h>
+
+struct json_object;				/* json-c, for the admin calls */
 
 /* Microseconds since the Unix epoch, UTC. */
 typedef int64_t SimTime;
@@ -93,6 +96,10 @@ extern double rng_double(SimRng *r);	/* [0, 1) */
 extern bool rng_chance(SimRng *r, double p);
 extern const char *rng_pick(SimRng *r, const char *const *items, int n);
 extern void rng_uuid(SimRng *r, char out[37]);
+extern void rng_base62(SimRng *r, char *out, int n);
+extern void rng_cluster(SimRng *r, int n, int size, int max_step,
+						bool (*take) (int i, SimTime t), SimTime t);
+extern int	cluster_size(int n);
 
 /* ---------- the request and its response ---------- */
 
@@ -135,6 +142,10 @@ extern int	req_param_count(const SimRequest *req, const char *key);
 extern const char *req_header(const SimRequest *req, const char *name);
 
 extern void resp_header(SimResponse *resp, const char *name, const char *value);
+
+/* The start of every error answer: status, empty body, formatted message. */
+extern void resp_error_begin(SimResponse *resp, int status, char *msg, size_t msglen,
+							 const char *fmt, va_list ap);
 
 /* Set a JSON error body {"error": ..., "message": ...} and the status. */
 extern void resp_error(SimResponse *resp, int status, const char *error,
@@ -216,12 +227,19 @@ typedef struct SimVendor
 	int			noptions;
 	/* build the data set from the global config */
 	void		(*generate) (void);
-	/* /_admin/<name>/<path>: change data while running */
-	void		(*admin) (SimRequest *req, const char *path, SimResponse *resp);
+	/*
+	 * /_admin/<name>/<path>: change data while running; body is the
+	 * request's JSON object ({} when there is none).
+	 */
+	void		(*admin) (SimRequest *req, const char *path,
+						  struct json_object *body, SimResponse *resp);
 } SimVendor;
 
 extern const SimVendor *const sim_vendors[];
 extern const int sim_nvendors;
+
+/* The "count" of an admin body adding objects: 1 to 100000 (admin.c). */
+extern bool admin_count(struct json_object *body, int *count, SimResponse *resp);
 
 /* ---------- global configuration (main.c) ---------- */
 
@@ -238,6 +256,9 @@ typedef struct SimConfig
 } SimConfig;
 
 extern SimConfig sim_config;
+
+/* A vendor's quota option from 1 to max; exits on anything else. */
+extern int	quota_arg(const char *vendor, const char *name, const char *val, int max);
 
 /* A reader/writer lock guarding all vendors' data (admin writes). */
 extern pthread_rwlock_t sim_data_lock;

@@ -471,15 +471,7 @@ static const SimOption siro_options[] = {
 static void
 siro_setup(void)
 {
-	size_t		len = strspn(siro_per_minute_opt, "0123456789");
-
-	if (len == 0 || len > 9 || siro_per_minute_opt[len] != '\0' || atoi(siro_per_minute_opt) < 1)
-	{
-		fprintf(stderr, "conv-sim: --siro-per-minute needs a positive integer, not \"%s\"\n",
-				siro_per_minute_opt);
-		exit(2);
-	}
-	siro_quotas[0].limit = atoi(siro_per_minute_opt);
+	siro_quotas[0].limit = quota_arg("siro", "per-minute", siro_per_minute_opt, 999999999);
 	siro_generate();
 }
 

@@ -130,7 +130,6 @@ extern const char *const siro_org_name;
 /* siro_data.c */
 extern void siro_generate(void);
 extern void siro_rng(SimRng *r, const SiroRec *rec, int detail);
-extern void siro_random_id(SimRng *r, char *out, int len);
 extern SiroRec *siro_find(const char *id);
 extern SimTime siro_key(const SiroRec *r, SiroOrder order);
 extern int	siro_cmp(const SiroRec *a, SimTime b_key, const char *b_id, SiroOrder order);
@@ -220,6 +219,7 @@ extern void siro_customer_name(int customer, char *out, size_t len);
 extern void json_ms(StrBuf *b, SimTime t);
 
 /* siro_admin.c */
-extern void siro_admin(SimRequest *req, const char *path, SimResponse *resp);
+extern void siro_admin(SimRequest *req, const char *path, struct json_object *body,
+					   SimResponse *resp);
 
 #endif							/* CONV_SIM_SIRO_H */

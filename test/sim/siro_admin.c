@@ -126,21 +126,15 @@ admin_add(struct json_object *body, SimResponse *resp)
 {
 	struct json_object *v;
 	struct json_object *fields = NULL;
-	int			count = 1;
+	int			count;
 	int			user = -1;
 	int			first_new = siro.nrecs;
 	bool		has_fields;
 	SimTime		now = sim_now();
 
-	if (!members_allowed(body, "count userId fields", resp))
+	if (!members_allowed(body, "count userId fields", resp) ||
+		!admin_count(body, &count, resp))
 		return;
-	if (json_object_object_get_ex(body, "count", &v))
-		count = json_object_is_type(v, json_type_int) ? json_object_get_int(v) : 0;
-	if (count < 1 || count > 100000)
-	{
-		resp_error(resp, 400, "Bad Request", "count must be an integer between 1 and 100000");
-		return;
-	}
 	if (json_object_object_get_ex(body, "userId", &v) && (user = user_index(v)) < 0)
 	{
 		resp_error(resp, 400, "Bad Request", "userId must be the id of a rep or a manager");
@@ -246,13 +240,9 @@ admin_one(SimRequest *req, const char *rest, struct json_object *body, SimRespon
 
 /* Route /_admin/siro/<path> (called under the data write lock). */
 void
-siro_admin(SimRequest *req, const char *path, SimResponse *resp)
+siro_admin(SimRequest *req, const char *path, struct json_object *body, SimResponse *resp)
 {
-	struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
-
-	if (body == NULL || !json_object_is_type(body, json_type_object))
-		resp_error(resp, 400, "Bad Request", "body must be a JSON object");
-	else if (strcmp(path, "recordings") == 0 && strcmp(req->method, "GET") == 0)
+	if (strcmp(path, "recordings") == 0 && strcmp(req->method, "GET") == 0)
 		admin_list(req, resp);
 	else if (strcmp(path, "recordings") == 0 && strcmp(req->method, "POST") == 0)
 		admin_add(body, resp);
@@ -260,5 +250,4 @@ siro_admin(SimRequest *req, const char *path, SimResponse *resp)
 		admin_one(req, path + 11, body, resp);
 	else
 		resp_error(resp, 404, "Not Found", "no admin route /_admin/siro/%s", path);
-	json_object_put(body);
 }

@@ -45,18 +45,6 @@ static const SiroTeam team_places[SIRO_NTEAMS] = {
 #define FIRST_REP (FIRST_MANAGER + SIRO_NTEAMS)
 #define FIRST_GONE (SIRO_NUSERS - 2)
 
-/* len random characters of a Firestore auto-id or a Firebase uid. */
-void
-siro_random_id(SimRng *r, char *out, int len)
-{
-	static const char chars[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-	for (int i = 0; i < len; i++)
-		out[i] = chars[rng_next(r) % 62];
-	out[len] = '\0';
-}
-
 /* t cut to whole milliseconds, the precision the API shows. */
 static SimTime
 to_ms(SimTime t)
@@ -87,18 +75,18 @@ generate_org(void)
 	SimRng		r;
 
 	rng_seed(&r, sim_config.seed, SIRO_S_ORG, 0);
-	siro_random_id(&r, siro.org_id, SIRO_ID_LEN);
+	rng_base62(&r, siro.org_id, SIRO_ID_LEN);
 	for (int t = 0; t < SIRO_NTEAMS; t++)
 	{
 		siro.teams[t] = team_places[t];
-		siro_random_id(&r, siro.teams[t].id, SIRO_ID_LEN);
+		rng_base62(&r, siro.teams[t].id, SIRO_ID_LEN);
 	}
 	for (int i = 0; i < SIRO_NUSERS; i++)
 	{
 		SiroUser   *u = &siro.users[i];
 
 		rng_seed(&r, sim_config.seed, SIRO_S_USER, i);
-		siro_random_id(&r, u->id, SIRO_UID_LEN);
+		rng_base62(&r, u->id, SIRO_UID_LEN);
 		u->first = rng_pick(&r, corpus_first_names, corpus_nfirst_names);
 		u->last = rng_pick(&r, corpus_last_names, corpus_nlast_names);
 		make_email(u, i);
@@ -217,7 +205,7 @@ generate_rec(SiroRec *rec, int index, SimTime created, SimTime limit, int user)
 	rng_seed(&r, sim_config.seed, SIRO_S_REC, index);
 	memset(rec, 0, sizeof(*rec));
 	rec->index = index;
-	siro_random_id(&r, rec->id, SIRO_ID_LEN);
+	rng_base62(&r, rec->id, SIRO_ID_LEN);
 	rec->duration_ms = draw_duration(&r);
 	delay = rng_int(&r, 120, 1200) * USECS_PER_SEC + rng_int(&r, 0, 999) * 1000;
 	if (created == 0)
@@ -245,6 +233,18 @@ append_rec(void)
 	return &siro.recs[siro.nrecs++];
 }
 
+/* rng_cluster's take: a CRM-linked recording updated before t is updated at t. */
+static bool
+take_rec(int i, SimTime t)
+{
+	SiroRec    *rec = &siro.recs[i];
+
+	if (!rec->crm || rec->updated >= t)
+		return false;
+	rec->updated = t;
+	return true;
+}
+
 /*
  * Give "size" CRM-linked recordings updated before t exactly the updatedAt
  * t, as a bulk CRM sync does: paging must survive ties larger than a page.
@@ -253,19 +253,9 @@ static void
 make_cluster(SimTime t, int size, int salt)
 {
 	SimRng		r;
-	int			made = 0;
 
 	rng_seed(&r, sim_config.seed, SIRO_S_CLUSTER, salt);
-	for (int i = rng_int(&r, 0, 7); i < siro.nrecs && made < size; i += rng_int(&r, 1, 3))
-	{
-		SiroRec    *rec = &siro.recs[i];
-
-		if (rec->crm && rec->updated < t)
-		{
-			rec->updated = t;
-			made++;
-		}
-	}
+	rng_cluster(&r, siro.nrecs, size, 3, take_rec, t);
 }
 
 /* Recordings over the last --days days: calls/2 of them, some deleted. */
@@ -275,7 +265,7 @@ generate_recs(void)
 	SimTime		end = sim_config.anchor - 10 * USECS_PER_MIN;
 	SimTime		span = (SimTime) sim_config.days * USECS_PER_DAY;
 	int			n = sim_config.calls / 2;
-	int			big = n / 20 > 2500 ? 2500 : n / 20;
+	int			big = cluster_size(n);
 	int			recent = n / 500 + 3;
 
 	siro.ncustomers = n / 3 + SIRO_NTEAMS;
@@ -291,8 +281,6 @@ generate_recs(void)
 			created = sim_config.anchor - rng_int(&r, 120, 2400) * USECS_PER_SEC;
 		generate_rec(append_rec(), i, created, sim_config.anchor, -1);
 	}
-	if (big < 150 && n >= 600)
-		big = 150;
 	/* a bulk sync on a whole second two days ago, a smaller one with milliseconds */
 	make_cluster(to_ms(sim_config.anchor - 2 * USECS_PER_DAY) / USECS_PER_SEC * USECS_PER_SEC, big, 0);
 	make_cluster(to_ms(sim_config.anchor - 9 * USECS_PER_DAY + 123456), big / 2, 1);

@@ -289,7 +289,7 @@ bookmark_config_id(int t, char *out)
 	SimRng		r;
 
 	rng_seed(&r, sim_config.seed, SIRO_S_ORG, 100 + (uint64_t) t);
-	siro_random_id(&r, out, SIRO_ID_LEN);
+	rng_base62(&r, out, SIRO_ID_LEN);
 }
 
 /* One jump-to tag with every documented member. */
@@ -588,7 +588,7 @@ write_secondary(Out *o, const SiroView *v)
 
 	siro_rng(&r, rec, SIRO_D_PROCESSING);
 	memcpy(job, "stj_", 4);
-	siro_random_id(&r, job + 4, SIRO_ID_LEN);
+	rng_base62(&r, job + 4, SIRO_ID_LEN);
 	put_str(o, "secondaryTranscriptionJobId", secondary ? job : NULL);
 	put_str(o, "secondaryTranscriptionService", secondary ? "assemblyai" : NULL);
 	put_str(o, "secondaryProcessingStatus", secondary ? "complete" : NULL);
@@ -605,9 +605,9 @@ write_secondary(Out *o, const SiroView *v)
 			buf_puts(o->b, "null");
 	}
 	put_str(o, "lastSuccessfulSecondaryTranscriptionJobId", secondary ? job : NULL);
-	siro_random_id(&r, id, SIRO_ID_LEN);
+	rng_base62(&r, id, SIRO_ID_LEN);
 	put_str(o, "leadIdSiro", lead ? id : NULL);
-	siro_random_id(&r, id, SIRO_ID_LEN);
+	rng_base62(&r, id, SIRO_ID_LEN);
 	put_str(o, "leadInteractionIdSiro", lead ? id : NULL);
 	put_num(o, "leadInteractionMatchScore", lead ? round_to(0.6 + 0.39 * rng_double(&r), 3) : NAN);
 }

@@ -82,7 +82,7 @@ external_id(SimRng *r, const Platform *pf, char *out)
 	if (pf->salesforce_ids)
 	{
 		memcpy(out, "001", 3);
-		siro_random_id(r, out + 3, 15);
+		rng_base62(r, out + 3, 15);
 	}
 	else
 		snprintf(out, 24, "%d%06d", rng_int(r, 100, 999), rng_int(r, 0, 999999));
@@ -103,7 +103,7 @@ customer_get(int c, Customer *cu)
 	k = rng_int(&r, 0, 99);
 	cu->pf = &platforms[k < 35 ? 0 : (k < 60 ? 1 : (k < 75 ? 2 : (k < 90 ? 3 : 4)))];
 	cu->place = &siro.teams[c % SIRO_NTEAMS];
-	siro_random_id(&r, cu->id, SIRO_ID_LEN);
+	rng_base62(&r, cu->id, SIRO_ID_LEN);
 	external_id(&r, cu->pf, cu->external_id);
 	first = rng_pick(&r, corpus_first_names, corpus_nfirst_names);
 	last = rng_pick(&r, corpus_last_names, corpus_nlast_names);
@@ -119,7 +119,7 @@ customer_get(int c, Customer *cu)
 	}
 	else
 	{
-		siro_random_id(&r, cu->account_id, SIRO_ID_LEN);
+		rng_base62(&r, cu->account_id, SIRO_ID_LEN);
 		external_id(&r, cu->pf, cu->account_external_id);
 		snprintf(cu->account_name, sizeof(cu->account_name), "%s Household", last);
 	}
@@ -204,7 +204,7 @@ connection_id(const Platform *pf, char *out)
 	SimRng		r;
 
 	rng_seed(&r, sim_config.seed, SIRO_S_ORG, 200 + (uint64_t) (pf - platforms));
-	siro_random_id(&r, out, SIRO_ID_LEN);
+	rng_base62(&r, out, SIRO_ID_LEN);
 }
 
 /* The household's address as one line. */
@@ -568,7 +568,7 @@ write_evaluation(StrBuf *b, const SiroView *v)
 	}
 	buf_putc(b, ']');
 	write_rubrics(b, &f);
-	siro_random_id(&r, id, SIRO_ID_LEN);
+	rng_base62(&r, id, SIRO_ID_LEN);
 	json_kstr(b, &f, "scorecardInstanceId", id);
 	json_kbool(b, &f, "evaluationQualified", v->rec->duration_ms >= 10 * 60 * 1000);
 	json_kstr(b, &f, "name", "Field Sales Scorecard");
@@ -607,7 +607,7 @@ write_mobile_event(StrBuf *b, SimRng *r, const SiroView *v, const char *value,
 	bool		f = true;
 	char		id[SIRO_ID_LEN + 1];
 
-	siro_random_id(r, id, SIRO_ID_LEN);
+	rng_base62(r, id, SIRO_ID_LEN);
 	buf_putc(b, '{');
 	json_kstr(b, &f, "id", id);
 	json_kstr(b, &f, "recordingId", v->rec->id);
@@ -671,13 +671,13 @@ write_followup_history(StrBuf *b, SimRng *r, const SiroView *v, const char *stat
 	char		rep[96];
 	bool		f = true;
 
-	siro_random_id(r, id, SIRO_ID_LEN);
+	rng_base62(r, id, SIRO_ID_LEN);
 	buf_printf(b, "[{\"id\":\"%s\",\"updatedBy\":\"Siro\",\"updatedByUserId\":null,\"createdAt\":", id);
 	json_ms(b, created);
 	buf_puts(b, ",\"note\":null,\"status\":\"TO_DO\"}");
 	if (strcmp(status, "TO_DO") != 0)
 	{
-		siro_random_id(r, id, SIRO_ID_LEN);
+		rng_base62(r, id, SIRO_ID_LEN);
 		snprintf(rep, sizeof(rep), "%s %s", v->user->first, v->user->last);
 		buf_puts(b, ",{");
 		json_kstr(b, &f, "id", id);
@@ -713,7 +713,7 @@ write_followup(StrBuf *b, SimRng *r, const SiroView *v, int i)
 	json_kstr(b, &f, "repId", v->user->id);
 	json_kstr(b, &f, "teamName", v->team->name);
 	json_kstr(b, &f, "teamId", v->team->id);
-	siro_random_id(r, text, SIRO_ID_LEN);
+	rng_base62(r, text, SIRO_ID_LEN);
 	json_kstr(b, &f, "followupId", text);
 	kms(b, &f, "dateCreated", created);
 	json_kstr(b, &f, "followupType", v->result == 1 ? "CROSS_SELL" : "REHASH");

@@ -92,6 +92,7 @@ extern void vg_write_json(StrBuf *b, const VgCall *c);
 extern void vg_write_csv_header(StrBuf *b);
 extern void vg_write_csv_row(StrBuf *b, const VgCall *c);
 
-extern void vg_admin(SimRequest *req, const char *path, SimResponse *resp);
+extern void vg_admin(SimRequest *req, const char *path, struct json_object *body,
+					 SimResponse *resp);
 
 #endif							/* CONV_SIM_VG_H */

@@ -77,22 +77,14 @@ admin_list(SimResponse *resp)
 static void
 admin_add(struct json_object *body, SimResponse *resp)
 {
-	struct json_object *v;
-	int			count = 1;
+	int			count;
 	int			phase = body_phase(body, VG_DONE, resp);
 	int			first_new = vg.ncalls;
 	bool		first = true;
 	SimTime		now = sim_now();
 
-	if (phase < 0)
+	if (phase < 0 || !admin_count(body, &count, resp))
 		return;
-	if (json_object_object_get_ex(body, "count", &v))
-		count = json_object_is_type(v, json_type_int) ? json_object_get_int(v) : 0;
-	if (count < 1 || count > 100000)
-	{
-		resp_error(resp, 400, "Bad Request", "count must be an integer between 1 and 100000");
-		return;
-	}
 	for (int i = 0; i < count; i++)
 		vg_add_call(now, (VgPhase) phase);
 	buf_putc(&resp->body, '[');
@@ -117,18 +109,15 @@ path_call(const char *id, size_t len, SimResponse *resp)
 
 /* Route /_admin/voicegain/<path> (called under the data write lock). */
 void
-vg_admin(SimRequest *req, const char *path, SimResponse *resp)
+vg_admin(SimRequest *req, const char *path, struct json_object *body, SimResponse *resp)
 {
-	struct json_object *body = json_tokener_parse(req->body_len ? req->body : "{}");
 	bool		post = strcmp(req->method, "POST") == 0;
 	bool		modify = strncmp(path, "calls/", 6) == 0 && strlen(path) > 13 &&
 		strcmp(path + strlen(path) - 7, "/modify") == 0;
 	VgCall	   *c;
 	int			phase;
 
-	if (body == NULL || !json_object_is_type(body, json_type_object))
-		resp_error(resp, 400, "Bad Request", "body must be a JSON object");
-	else if (strcmp(path, "calls") == 0 && strcmp(req->method, "GET") == 0)
+	if (strcmp(path, "calls") == 0 && strcmp(req->method, "GET") == 0)
 		admin_list(resp);
 	else if (strcmp(path, "calls") == 0 && post)
 		admin_add(body, resp);
@@ -156,5 +145,4 @@ vg_admin(SimRequest *req, const char *path, SimResponse *resp)
 	else
 		resp_error(resp, 404, "Not Found", "no admin route %s /_admin/voicegain/%s",
 				   req->method, path);
-	json_object_put(body);
 }

@@ -237,16 +237,15 @@ row_phone(VgRow *row, SimRng *r, bool plus)
 	return row_end(row, start);
 }
 
-/* An id of n random letters and digits, as saSessionId looks. */
+/* An id of n (below 64) random letters and digits, as saSessionId looks. */
 static const char *
 row_token(VgRow *row, SimRng *r, int n)
 {
-	static const char chars[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	size_t		start = row->used;
+	char		id[64];
 
-	for (int i = 0; i < n; i++)
-		row_append(row, "%c", chars[rng_next(r) % 62]);
+	rng_base62(r, id, n);
+	row_append(row, "%s", id);
 	return row_end(row, start);
 }
 

@@ -540,27 +540,12 @@ static const SimOption vg_options[] = {
 	{"per-hour", &vg_per_hour_opt, "requests an hour before 429s (default 2000)"},
 };
 
-/* Read a quota option: a positive integer, or exit. */
-static int
-quota_option(const char *name, const char *val)
-{
-	int64_t		n;
-
-	if (!plain_int(val, INT32_MAX, &n) || n < 1)
-	{
-		fprintf(stderr, "conv-sim: --voicegain-%s needs a positive integer, not \"%s\"\n",
-				name, val);
-		exit(2);
-	}
-	return (int) n;
-}
-
 /* Read the vendor options (exit on a bad one) and build the data set. */
 static void
 vg_setup(void)
 {
-	vg_quotas[0].limit = quota_option("per-minute", vg_per_minute_opt);
-	vg_quotas[1].limit = quota_option("per-hour", vg_per_hour_opt);
+	vg_quotas[0].limit = quota_arg("voicegain", "per-minute", vg_per_minute_opt, INT32_MAX);
+	vg_quotas[1].limit = quota_arg("voicegain", "per-hour", vg_per_hour_opt, INT32_MAX);
 	vg_generate();
 }
 
