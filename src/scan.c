@@ -463,6 +463,7 @@ describe_parameterized(ConvScanState *st)
 	else
 	{
 		ListCell   *lc;
+		List	   *with = NIL;
 		char		sep = '?';
 
 		/* the since bounds and parameters of a list scan are expressions */
@@ -477,6 +478,26 @@ describe_parameterized(ConvScanState *st)
 			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
 
 			appendStringInfo(&buf, "%c%s={%s}", sep, p->param, p->column);
+			sep = '&';
+		}
+		/* what the parameters bring along, then what the pager adds */
+		foreach(lc, st->params)
+		{
+			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
+
+			if (p->with && !list_member(with, makeString((char *) p->with)))
+				with = lappend(with, makeString((char *) p->with));
+		}
+		foreach(lc, with)
+			appendStringInfo(&buf, "&%s", strVal(lfirst(lc)));
+		if (table->list_params)
+		{
+			appendStringInfo(&buf, "%c%s", sep, table->list_params);
+			sep = '&';
+		}
+		if (table->paging == CONV_PAGING_PAGE_NUMBER)
+		{
+			appendStringInfo(&buf, "%c%s=1", sep, table->page_param);
 			sep = '&';
 		}
 		if (table->since_param && list_length(st->since_states) > 0)
