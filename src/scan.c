@@ -294,6 +294,29 @@ value_texts(Datum value, Oid type, bool is_array)
 }
 
 /*
+ * The distinct strings of a list, in their first order: an array's
+ * duplicates go out once.
+ */
+static List *
+unique_texts(List *texts)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, texts)
+	{
+		ListCell   *prev;
+		bool		seen = false;
+
+		foreach(prev, result)
+			seen |= strcmp(lfirst(prev), lfirst(lc)) == 0;
+		if (!seen)
+			result = lappend(result, lfirst(lc));
+	}
+	return result;
+}
+
+/*
  * The text a pushed parameter sends for one value, or NULL when the value
  * puts no bound (an infinite time on the open side).  Times are rounded
  * outward to the vendor's milliseconds, so the answer is never narrower
@@ -389,7 +412,7 @@ eval_params(ConvScanState *st, ExprContext *econtext)
 			continue;
 		}
 		texts = type_is_array(exprType((Node *) state->expr)) ?
-			value_texts(value, exprType((Node *) state->expr), true) :
+			unique_texts(value_texts(value, exprType((Node *) state->expr), true)) :
 			list_make1(param_text(p, state, value, &st->empty));
 		st->empty |= texts == NIL;
 		foreach(lc, texts)
