@@ -12,7 +12,10 @@
  * tells that it stopped early.  fromTime/toTime bound the start time, and
  * agentId, queueId and aivrAppId take several values as repeated keys.
  * There is no lookup by id, and no modification time: incremental reads
- * use afterCallId.  Authentication is a bearer token (a JWT).
+ * use afterCallId (call_id > n), whose stop at a call in processing keeps
+ * such a copy's watermark from passing it.  Paging by page number, the
+ * table cannot be prefetched (that needs paging by time and id), and
+ * conv_fdw.prefetch() says so.  Authentication is a bearer token (a JWT).
  *
  * src/vendor_voicegain.c
  *
