@@ -341,8 +341,27 @@ param_value(ConvParamFormat format, Oid column_type, Expr *value)
 }
 
 /*
+ * Is the request parameter param sent already, for another qual?
+ */
+static bool
+param_taken(const ConvTableDef *table, ConvPushed *pushed, const char *param)
+{
+	ListCell   *lc;
+
+	foreach(lc, pushed->params)
+	{
+		if (strcmp(table->pushables[lfirst_int(lc)].param, param) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Push "column op value" as a request parameter if the table has one for
- * it that is not taken yet.  array: value is an array for "= ANY".
+ * it that is not taken yet.  array: value is an array for "= ANY".  A
+ * parameter is sent once: "id > 5 AND id >= 9" would otherwise send
+ * after=5&after=8, which an API may take either way or refuse; the second
+ * qual is checked locally.
  */
 static bool
 push_param(ConvRelInfo *info, AttrNumber attno, Oid type, const char *opname,
@@ -358,7 +377,7 @@ push_param(ConvRelInfo *info, AttrNumber attno, Oid type, const char *opname,
 		if (p->kind != CONV_PUSH_PARAM || strcmp(p->op, opname) != 0 ||
 			(array && !p->repeat) ||
 			strcmp(pushable_path(table, p), info->paths[attno]) != 0 ||
-			list_member_int(pushed->params, i))
+			param_taken(table, pushed, p->param))
 			continue;
 		sent = array ? value : param_value(p->format, type, value);
 		if (sent == NULL)

@@ -21,6 +21,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/explain.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "utils/formatting.h"
 #include "foreign/foreign.h"
@@ -29,6 +30,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -292,11 +294,40 @@ value_texts(Datum value, Oid type, bool is_array)
 }
 
 /*
+ * The distinct strings of a list, in their first order: an array's
+ * duplicates go out once.
+ */
+static List *
+unique_texts(List *texts)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, texts)
+	{
+		ListCell   *prev;
+		bool		seen = false;
+
+		foreach(prev, result)
+			seen |= strcmp(lfirst(prev), lfirst(lc)) == 0;
+		if (!seen)
+			result = lappend(result, lfirst(lc));
+	}
+	return result;
+}
+
+/*
  * The text a pushed parameter sends for one value, or NULL when the value
  * puts no bound (an infinite time on the open side).  Times are rounded
  * outward to the vendor's milliseconds, so the answer is never narrower
  * than the qual; it is rechecked locally.  The pushable's adjust is added:
  * to an integer, or to a time in milliseconds.
+ *
+ * The vendors' integer parameters are ids and counts, which are never
+ * negative (the APIs reject a negative value): a lower bound below 0 puts
+ * no bound, an upper bound below 0 holds for no row.  Their times have
+ * four-digit years (RFC 3339): a time outside the years 1 to 9999 is sent
+ * as no bound, and the local check does the rest.
  */
 static char *
 param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
@@ -305,7 +336,19 @@ param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
 	TimestampTz t;
 
 	if (p->format == CONV_FORMAT_INT)
-		return psprintf(INT64_FORMAT, int64_value(state, value) + p->adjust);
+	{
+		int64		v = int64_value(state, value);
+		int64		sent;
+		bool		overflow = pg_add_s64_overflow(v, p->adjust, &sent);
+
+		if (overflow || sent < 0)
+		{
+			/* below 0, or past either end of int64: as infinities */
+			*empty |= upper == (overflow ? v < 0 : true);
+			return NULL;
+		}
+		return psprintf(INT64_FORMAT, sent);
+	}
 	if (p->format == CONV_FORMAT_TEXT)
 		return TextDatumGetCString(value);
 	t = bound_time(state, value);
@@ -318,7 +361,11 @@ param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
 	if (upper && t % 1000 != 0)
 		t += 1000 - ((t % 1000) + 1000) % 1000;
 	/* adjust counts milliseconds here: "<= t" as "before t + 1 ms" */
-	return conv_format_time(t + (TimestampTz) p->adjust * 1000, CONV_TIME_MILLI);
+	t += (TimestampTz) p->adjust * 1000;
+	if (t < (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY ||
+		t >= (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+		return NULL;
+	return conv_format_time(t, CONV_TIME_MILLI);
 }
 
 /* An integer value of any width as int64. */
@@ -365,7 +412,7 @@ eval_params(ConvScanState *st, ExprContext *econtext)
 			continue;
 		}
 		texts = type_is_array(exprType((Node *) state->expr)) ?
-			value_texts(value, exprType((Node *) state->expr), true) :
+			unique_texts(value_texts(value, exprType((Node *) state->expr), true)) :
 			list_make1(param_text(p, state, value, &st->empty));
 		st->empty |= texts == NIL;
 		foreach(lc, texts)
@@ -439,6 +486,7 @@ describe_parameterized(ConvScanState *st)
 	else
 	{
 		ListCell   *lc;
+		List	   *with = NIL;
 		char		sep = '?';
 
 		/* the since bounds and parameters of a list scan are expressions */
@@ -453,6 +501,26 @@ describe_parameterized(ConvScanState *st)
 			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
 
 			appendStringInfo(&buf, "%c%s={%s}", sep, p->param, p->column);
+			sep = '&';
+		}
+		/* what the parameters bring along, then what the pager adds */
+		foreach(lc, st->params)
+		{
+			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
+
+			if (p->with && !list_member(with, makeString((char *) p->with)))
+				with = lappend(with, makeString((char *) p->with));
+		}
+		foreach(lc, with)
+			appendStringInfo(&buf, "&%s", strVal(lfirst(lc)));
+		if (table->list_params)
+		{
+			appendStringInfo(&buf, "%c%s", sep, table->list_params);
+			sep = '&';
+		}
+		if (table->paging == CONV_PAGING_PAGE_NUMBER)
+		{
+			appendStringInfo(&buf, "%c%s=1", sep, table->page_param);
 			sep = '&';
 		}
 		if (table->since_param && list_length(st->since_states) > 0)

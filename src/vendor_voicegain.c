@@ -71,7 +71,7 @@ static const ConvColumnDef calls_columns[] = {
 	{"version", INT8OID},
 	{"aivr_app_id", TEXTOID},
 	{"aivr_session_id", TEXTOID},
-	{"originating_call_id", TEXTOID},
+	{"originating_call_id", INT8OID},
 	{"progress_phase", TEXTOID},
 	{"aivr_transfer_dest_type", TEXTOID},
 	{"call_center_call_id", TEXTOID},

@@ -20,6 +20,7 @@
 #include "vg.h"
 #include "http.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,10 +92,12 @@ plain_int(const char *s, int64_t max, int64_t *n)
 {
 	size_t		len = strspn(s, "0123456789");
 
-	if (len == 0 || s[len] != '\0' || len > 18)
+	/* up to INT64_MAX (19 digits), which a Java long parameter takes */
+	if (len == 0 || s[len] != '\0' || len > 19)
 		return false;
+	errno = 0;
 	*n = strtoll(s, NULL, 10);
-	return *n <= max;
+	return errno == 0 && *n <= max;
 }
 
 /* Collect every value of array parameter key, comma-separated ones split. */
