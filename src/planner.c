@@ -341,8 +341,26 @@ param_value(ConvParamFormat format, Oid column_type, Expr *value)
 }
 
 /*
+ * Is the request parameter param sent already, by an earlier pushable?
+ * Vendors refuse a parameter given twice, or take one of the values.
+ */
+static bool
+param_taken(const ConvTableDef *table, ConvPushed *pushed, const char *param)
+{
+	ListCell   *lc;
+
+	foreach(lc, pushed->params)
+	{
+		if (strcmp(table->pushables[lfirst_int(lc)].param, param) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Push "column op value" as a request parameter if the table has one for
- * it that is not taken yet.  array: value is an array for "= ANY".
+ * it that is not taken yet (by this qual's kind or another that sends the
+ * same parameter).  array: value is an array for "= ANY".
  */
 static bool
 push_param(ConvRelInfo *info, AttrNumber attno, Oid type, const char *opname,
@@ -358,7 +376,7 @@ push_param(ConvRelInfo *info, AttrNumber attno, Oid type, const char *opname,
 		if (p->kind != CONV_PUSH_PARAM || strcmp(p->op, opname) != 0 ||
 			(array && !p->repeat) ||
 			strcmp(pushable_path(table, p), info->paths[attno]) != 0 ||
-			list_member_int(pushed->params, i))
+			param_taken(table, pushed, p->param))
 			continue;
 		sent = array ? value : param_value(p->format, type, value);
 		if (sent == NULL)
@@ -754,7 +772,8 @@ convGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	if (mode != CONV_MODE_LOOKUP && info->table->list_path == NULL)
 		report_key_required(foreigntableid, info);
 
-	includes = mode == CONV_MODE_LOOKUP ? NIL : include_params(info);
+	includes = mode == CONV_MODE_LOOKUP && !info->table->lookup_includes ?
+		NIL : include_params(info);
 	page_size = page_size_for(GetForeignTable(foreigntableid)->serverid,
 							  info->table, includes != NIL);
 	if (limit > 0 && limit < page_size)

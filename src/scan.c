@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "conv_fdw.h"
 
@@ -292,11 +293,26 @@ value_texts(Datum value, Oid type, bool is_array)
 }
 
 /*
+ * Can t be written as an ISO 8601 time, whose years have four digits?
+ */
+static bool
+iso_8601_year(TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	return timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) == 0 &&
+		tm.tm_year >= 1 && tm.tm_year <= 9999;
+}
+
+/*
  * The text a pushed parameter sends for one value, or NULL when the value
- * puts no bound (an infinite time on the open side).  Times are rounded
- * outward to the vendor's milliseconds, so the answer is never narrower
- * than the qual; it is rechecked locally.  The pushable's adjust is added:
- * to an integer, or to a time in milliseconds.
+ * puts no bound (an infinite time on the open side) or none the vendor
+ * can read (a time before year 1 or after 9999: the qual, checked
+ * locally, does the filtering).  Times are rounded outward to the
+ * vendor's milliseconds, so the answer is never narrower than the qual;
+ * it is rechecked locally.  The pushable's adjust is added: to an
+ * integer, or to a time in milliseconds.
  */
 static char *
 param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
@@ -318,7 +334,10 @@ param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
 	if (upper && t % 1000 != 0)
 		t += 1000 - ((t % 1000) + 1000) % 1000;
 	/* adjust counts milliseconds here: "<= t" as "before t + 1 ms" */
-	return conv_format_time(t + (TimestampTz) p->adjust * 1000, CONV_TIME_MILLI);
+	t += (TimestampTz) p->adjust * 1000;
+	if (!iso_8601_year(t))
+		return NULL;
+	return conv_format_time(t, CONV_TIME_MILLI);
 }
 
 /* An integer value of any width as int64. */
@@ -409,12 +428,24 @@ describe_request(ConvScanState *st, const char *path)
 }
 
 /*
+ * The include parameters a lookup sends, as "?..." or "".
+ */
+static char *
+lookup_query(ConvScanState *st)
+{
+	if (!st->table->lookup_includes || st->includes == NIL)
+		return "";
+	return psprintf("?%s", fixed_query_for(st->includes));
+}
+
+/*
  * The path of the lookup of one key.
  */
 static char *
 lookup_path(ConvScanState *st, const char *key)
 {
-	return psprintf("%s%s", st->table->lookup_path, conv_url_encode(key));
+	return psprintf("%s%s%s", st->table->lookup_path, conv_url_encode(key),
+					lookup_query(st));
 }
 
 /*
@@ -430,12 +461,12 @@ describe_parameterized(ConvScanState *st)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "GET %s", st->api_prefix);
 	if (st->mode == CONV_MODE_LOOKUP)
-		appendStringInfo(&buf, "%s{%s} per outer row",
-						 table->lookup_path, table->key_column);
+		appendStringInfo(&buf, "%s{%s}%s per outer row",
+						 table->lookup_path, table->key_column, lookup_query(st));
 	else if (st->mode == CONV_MODE_SEARCH)
-		appendStringInfo(&buf, "%s?%s={value}, then GET %s%s{id} per id found",
+		appendStringInfo(&buf, "%s?%s={value}, then GET %s%s{id}%s per id found",
 						 table->search_path, conv_url_encode(st->search_field),
-						 st->api_prefix, table->lookup_path);
+						 st->api_prefix, table->lookup_path, lookup_query(st));
 	else
 	{
 		ListCell   *lc;
@@ -622,9 +653,9 @@ start_scan(ForeignScanState *node)
 										  conv_url_encode(st->search_field),
 										  conv_url_encode(search));
 		st->first_request = search == NULL ? "none: the value searched for is NULL" :
-			psprintf("%s, then GET %s%s{id} per id found",
+			psprintf("%s, then GET %s%s{id}%s per id found",
 					 describe_request(st, st->search_request),
-					 st->api_prefix, st->table->lookup_path);
+					 st->api_prefix, st->table->lookup_path, lookup_query(st));
 	}
 	else if (!start_prefetched(st))
 		st->first_request = describe_request(st, start_list(st));
