@@ -483,7 +483,7 @@ describe_parameterized(ConvScanState *st)
 		{
 			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
 
-			appendStringInfo(&buf, "%c%s={%s}", sep, p->param, p->column);
+			appendStringInfo(&buf, "%c%s={%s}", sep, conv_url_encode(p->param), p->column);
 			sep = '&';
 		}
 		if (table->since_param && list_length(st->since_states) > 0)
