@@ -787,7 +787,8 @@ convGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	if (mode != CONV_MODE_LOOKUP && info->table->list_path == NULL)
 		report_key_required(foreigntableid, info);
 
-	includes = mode == CONV_MODE_LOOKUP ? NIL : include_params(info);
+	includes = mode == CONV_MODE_LOOKUP && !info->table->lookup_includes ?
+		NIL : include_params(info);
 	page_size = page_size_for(GetForeignTable(foreigntableid)->serverid,
 							  info->table, includes != NIL);
 	if (limit > 0 && limit < page_size)

@@ -34,6 +34,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "conv_fdw.h"
 
@@ -92,6 +93,7 @@ typedef struct ConvScanState
 } ConvScanState;
 
 static List *value_texts(Datum value, Oid type, bool is_array);
+static List *unique_texts(List *texts);
 static int64 int64_value(ExprState *state, Datum value);
 
 /*
@@ -248,14 +250,10 @@ eval_keys(ConvScanState *st, ExprContext *econtext)
 	foreach(lc, value_texts(value, exprType((Node *) st->value_state->expr),
 							st->key_is_array))
 	{
-		char	   *key = lfirst(lc);
-
-		if (key_is_path_segment(key) && !list_member(keys, makeString(key)))
-			keys = lappend(keys, makeString(key));
+		if (key_is_path_segment(lfirst(lc)))
+			keys = lappend(keys, lfirst(lc));
 	}
-	foreach(lc, keys)
-		lfirst(lc) = strVal(lfirst(lc));
-	return keys;
+	return unique_texts(keys);
 }
 
 /*
@@ -317,6 +315,19 @@ unique_texts(List *texts)
 }
 
 /*
+ * Can t be written as an ISO 8601 time, whose years have four digits?
+ */
+static bool
+iso_8601_year(TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	return timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) == 0 &&
+		tm.tm_year >= 1 && tm.tm_year <= 9999;
+}
+
+/*
  * The text a pushed parameter sends for one value, or NULL when the value
  * puts no bound (an infinite time on the open side).  Times are rounded
  * outward to the vendor's milliseconds, so the answer is never narrower
@@ -362,8 +373,7 @@ param_text(const ConvPushable *p, ExprState *state, Datum value, bool *empty)
 		t += 1000 - ((t % 1000) + 1000) % 1000;
 	/* adjust counts milliseconds here: "<= t" as "before t + 1 ms" */
 	t += (TimestampTz) p->adjust * 1000;
-	if (t < (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY ||
-		t >= (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+	if (!iso_8601_year(t))
 		return NULL;
 	return conv_format_time(t, CONV_TIME_MILLI);
 }
@@ -456,12 +466,24 @@ describe_request(ConvScanState *st, const char *path)
 }
 
 /*
+ * The include parameters a lookup sends, as "?..." or "".
+ */
+static char *
+lookup_query(ConvScanState *st)
+{
+	if (!st->table->lookup_includes || st->includes == NIL)
+		return "";
+	return psprintf("?%s", fixed_query_for(st->includes));
+}
+
+/*
  * The path of the lookup of one key.
  */
 static char *
 lookup_path(ConvScanState *st, const char *key)
 {
-	return psprintf("%s%s", st->table->lookup_path, conv_url_encode(key));
+	return psprintf("%s%s%s", st->table->lookup_path, conv_url_encode(key),
+					lookup_query(st));
 }
 
 /*
@@ -477,12 +499,12 @@ describe_parameterized(ConvScanState *st)
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "GET %s", st->api_prefix);
 	if (st->mode == CONV_MODE_LOOKUP)
-		appendStringInfo(&buf, "%s{%s} per outer row",
-						 table->lookup_path, table->key_column);
+		appendStringInfo(&buf, "%s{%s}%s per outer row",
+						 table->lookup_path, table->key_column, lookup_query(st));
 	else if (st->mode == CONV_MODE_SEARCH)
-		appendStringInfo(&buf, "%s?%s={value}, then GET %s%s{id} per id found",
+		appendStringInfo(&buf, "%s?%s={value}, then GET %s%s{id}%s per id found",
 						 table->search_path, conv_url_encode(st->search_field),
-						 st->api_prefix, table->lookup_path);
+						 st->api_prefix, table->lookup_path, lookup_query(st));
 	else
 	{
 		ListCell   *lc;
@@ -500,7 +522,7 @@ describe_parameterized(ConvScanState *st)
 		{
 			const ConvPushable *p = &table->pushables[lfirst_int(lc)];
 
-			appendStringInfo(&buf, "%c%s={%s}", sep, p->param, p->column);
+			appendStringInfo(&buf, "%c%s={%s}", sep, conv_url_encode(p->param), p->column);
 			sep = '&';
 		}
 		/* what the parameters bring along, then what the pager adds */
@@ -691,9 +713,9 @@ start_scan(ForeignScanState *node)
 										  conv_url_encode(st->search_field),
 										  conv_url_encode(search));
 		st->first_request = search == NULL ? "none: the value searched for is NULL" :
-			psprintf("%s, then GET %s%s{id} per id found",
+			psprintf("%s, then GET %s%s{id}%s per id found",
 					 describe_request(st, st->search_request),
-					 st->api_prefix, st->table->lookup_path);
+					 st->api_prefix, st->table->lookup_path, lookup_query(st));
 	}
 	else if (!start_prefetched(st))
 		st->first_request = describe_request(st, start_list(st));

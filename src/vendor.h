@@ -120,6 +120,8 @@ typedef struct ConvTableDef
 	const char *lookup_path;	/* lookup path prefix ("call/"): the key
 								 * value, URL-encoded, follows it */
 	const char *key_column;		/* column whose equality becomes lookups */
+	bool		lookup_includes;	/* lookups take the include parameters
+									 * too; false: they return everything */
 	bool		key_from_request;	/* the response lacks the key: the key
 									 * column is the value asked for */
 	ConvPagingKind paging;

@@ -13,6 +13,11 @@
  * of a recording (photos, CRM opportunities, evaluation...) come only
  * when their flag asks for them.  Authentication is a bearer token.
  *
+ * The cursor holds a position, not an offset: a recording updated while
+ * a scan pages in updatedAt order comes again on a later page, and the
+ * pager's set of ids returns it once.  Cursor paging leaves no (time, id)
+ * position to resume from, so these tables cannot be prefetched.
+ *
  * src/vendor_siro.c
  *
  *-------------------------------------------------------------------------
@@ -35,7 +40,14 @@
 	.limit_param = "pageSize", .default_page_size = SIRO_MAX_PAGE, \
 	.max_page_size = SIRO_MAX_PAGE
 
-/* every documented field of a recording, and updatedAt, which it filters on */
+/*
+ * Every documented field of a recording, and updatedAt, which the list
+ * filters on.  Times are ISO 8601 with milliseconds; the Firestore
+ * timestamps ({"_seconds", "_nanoseconds"}) and geopoints inside stay
+ * jsonb.  dateCreated is created_at, as the createdAt filters call it; "g"
+ * (geohash and geopoint) is geo.  The optional parts come only when the
+ * query reads their column: then the list and the lookup send their flag.
+ */
 static const ConvColumnDef recordings_columns[] = {
 	{"id", TEXTOID},
 	{"created_at", TIMESTAMPTZOID, "dateCreated"},
@@ -49,7 +61,7 @@ static const ConvColumnDef recordings_columns[] = {
 	{"processing_error", TEXTOID},
 	{"raw_audio_path", TEXTOID},
 	{"processed_audio_path", TEXTOID},
-	{"last_processed_audio", TEXTOID},
+	{"last_processed_audio", TIMESTAMPTZOID},
 	{"organization_id", TEXTOID},
 	{"team_id", TEXTOID},
 	{"user_id", TEXTOID},
@@ -71,7 +83,7 @@ static const ConvColumnDef recordings_columns[] = {
 	{"error", TEXTOID},
 	{"jump_to_tags", JSONBOID},
 	{"jump_to_tags_words_only", JSONBOID},
-	{"last_updated_jump_to_tags", TEXTOID},
+	{"last_updated_jump_to_tags", TIMESTAMPTZOID},
 	{"manual_label_bookmark_config_ids", JSONBOID},
 	{"result", TEXTOID},
 	{"title", TEXTOID},
@@ -92,7 +104,7 @@ static const ConvColumnDef recordings_columns[] = {
 	{"conversation_type", TEXTOID},
 	{"debrief_responses", JSONBOID},
 	{"debrief_questions", JSONBOID},
-	{"last_chunk_uploaded", TEXTOID},
+	{"last_chunk_uploaded", TIMESTAMPTZOID},
 	{"number_of_chunks", INT8OID},
 	{"number_of_processed_chunks", INT8OID},
 	{"number_of_expected_chunks", INT8OID},
@@ -100,7 +112,7 @@ static const ConvColumnDef recordings_columns[] = {
 	{"unread_comments", JSONBOID},
 	{"unread_tags", JSONBOID},
 	{"tags", JSONBOID},
-	{"last_labeled", TEXTOID},
+	{"last_labeled", TIMESTAMPTZOID},
 	{"bookmark_configs_used_during_labeling", JSONBOID},
 	{"bookmarklabels", JSONBOID},
 	{"outcome_label", TEXTOID},
@@ -128,7 +140,7 @@ static const ConvColumnDef recordings_columns[] = {
 	{"rep_questions_count", INT8OID},
 	{"exchanges_count", INT8OID},
 	{"rep_exchanges_count", INT8OID},
-	{"total_rep_exchanges_with_a_question", FLOAT8OID},
+	{"total_rep_exchanges_with_a_question", INT8OID},
 	{"rep_word_count", INT8OID},
 	{"rep_unique_words_used_count", INT8OID},
 	{"rep_filler_words_count", INT8OID},
@@ -151,7 +163,7 @@ static const ConvColumnDef recordings_columns[] = {
 	{"do_not_delete", BOOLOID},
 	{"processed_chunk_numbers", JSONBOID},
 	{"skippable_chunk_numbers", JSONBOID},
-	{"date_lacking_single_expected_chunk", TEXTOID},
+	{"date_lacking_single_expected_chunk", TIMESTAMPTZOID},
 	{"audio_duration_in_milliseconds", INT8OID},
 	{"is_video", BOOLOID},
 	{"video_recording_id", TEXTOID},
@@ -184,7 +196,6 @@ static const ConvColumnDef recordings_columns[] = {
 	{"seed_recording_id", TEXTOID},
 	{"seed_recording_recording_id", TEXTOID},
 	{"crm_accounts", JSONBOID, NULL, "includeCrmAccounts"},
-
 };
 
 /*
@@ -204,19 +215,28 @@ static const ConvPushable recordings_pushables[] = {
 	{"created_at", CONV_PUSH_PARAM, "<=", "createdAt:lt", CONV_FORMAT_TIME, 1},
 };
 
+/* a user of the organisation; those who left stay, with "deleted" */
 static const ConvColumnDef users_columns[] = {
 	{"id", TEXTOID},
+	{"organization_id", TEXTOID},
+	{"team_id", TEXTOID},
+	{"team_name", TEXTOID},
 	{"first_name", TEXTOID},
 	{"last_name", TEXTOID},
 	{"email", TEXTOID},
-	{"team_id", TEXTOID},
+	{"phone_number", TEXTOID},
 	{"role", TEXTOID},
+	{"created_at", TIMESTAMPTZOID, "dateCreated"},
+	{"deleted", BOOLOID},
+	{"deleted_date", TIMESTAMPTZOID},
 };
 
 static const ConvTableDef siro_tables[] = {
 	{
 		.name = "recordings", .endpoint = "recordings", SIRO_LIST("core/recordings"),
+		/* deleted recordings too; the lookup takes the flags as the list does */
 		.lookup_path = "core/recordings/", .lookup_field = "data", .key_column = "id",
+		.lookup_includes = true,
 		COLUMNS(recordings_columns), PUSHABLES(recordings_pushables),
 	},
 	{
