@@ -28,6 +28,7 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -394,6 +395,28 @@ int64_value(ExprState *state, Datum value)
 }
 
 /*
+ * The values of texts an object can have, as far as the pushable knows
+ * (the vendor's ids have a length); NULL (no bound) stays.
+ */
+static List *
+possible_values(const ConvPushable *p, List *texts)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, texts)
+	{
+		const char *text = lfirst(lc);
+		int			len = text ? pg_mbstrlen(text) : 0;
+
+		if (text == NULL || p->max_length == 0 ||
+			(len >= p->min_length && len <= p->max_length))
+			result = lappend(result, lfirst(lc));
+	}
+	return result;
+}
+
+/*
  * The pushed request parameters as an encoded query fragment, with what
  * they bring along; sets st->empty when a value rules out every row (NULL,
  * or an array of none).
@@ -424,6 +447,7 @@ eval_params(ConvScanState *st, ExprContext *econtext)
 		texts = type_is_array(exprType((Node *) state->expr)) ?
 			unique_texts(value_texts(value, exprType((Node *) state->expr), true)) :
 			list_make1(param_text(p, state, value, &st->empty));
+		texts = possible_values(p, texts);
 		st->empty |= texts == NIL;
 		foreach(lc, texts)
 		{

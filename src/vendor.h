@@ -94,6 +94,10 @@ typedef struct ConvPushable
 	bool		repeat;			/* col = ANY(array) sends param once per
 								 * element */
 	const char *with;			/* sent along when pushed: "consecutive=true" */
+	int			min_length;		/* "=": the vendor's values (ids) have from */
+	int			max_length;		/* min_length to max_length characters; no
+								 * object has another (and the vendor
+								 * refuses one); 0: any length */
 } ConvPushable;
 
 /*

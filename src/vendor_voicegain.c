@@ -83,7 +83,8 @@ static const ConvColumnDef calls_columns[] = {
 
 /*
  * afterCallId is exclusive, and works only in consecutive mode; toTime is
- * exclusive too.
+ * exclusive too.  The ids filtered on are uuids of 16 to 48 characters
+ * (the vendor refuses others: no call has one).
  */
 static const ConvPushable calls_pushables[] = {
 	{"call_id", CONV_PUSH_PARAM, ">", "afterCallId", CONV_FORMAT_INT, 0, false, "consecutive=true"},
@@ -92,9 +93,9 @@ static const ConvPushable calls_pushables[] = {
 	{"start_time", CONV_PUSH_PARAM, ">", "fromTime", CONV_FORMAT_TIME},
 	{"start_time", CONV_PUSH_PARAM, "<", "toTime", CONV_FORMAT_TIME},
 	{"start_time", CONV_PUSH_PARAM, "<=", "toTime", CONV_FORMAT_TIME, 1},
-	{"agent_id", CONV_PUSH_PARAM, "=", "agentId", CONV_FORMAT_TEXT, 0, true},
-	{"queue_id", CONV_PUSH_PARAM, "=", "queueId", CONV_FORMAT_TEXT, 0, true},
-	{"aivr_app_id", CONV_PUSH_PARAM, "=", "aivrAppId", CONV_FORMAT_TEXT, 0, true},
+	{"agent_id", CONV_PUSH_PARAM, "=", "agentId", CONV_FORMAT_TEXT, 0, true, NULL, 16, 48},
+	{"queue_id", CONV_PUSH_PARAM, "=", "queueId", CONV_FORMAT_TEXT, 0, true, NULL, 16, 48},
+	{"aivr_app_id", CONV_PUSH_PARAM, "=", "aivrAppId", CONV_FORMAT_TEXT, 0, true, NULL, 16, 48},
 };
 
 static const ConvTableDef voicegain_tables[] = {
