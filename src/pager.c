@@ -254,7 +254,8 @@ conv_pager_next_request(ConvPager *pager)
 			conv_format_time(pager->since, pager->since_exact ? CONV_TIME_MICRO : CONV_TIME_MINUTE) : table->since_default;
 
 		if (since)
-			appendStringInfo(&buf, "%c%s=%s", sep, table->since_param, conv_url_encode(since));
+			appendStringInfo(&buf, "%c%s=%s", sep, conv_url_encode(table->since_param),
+							 conv_url_encode(since));
 		sep = since ? '&' : sep;
 	}
 	/* a position resumed from a time alone (no deletions yet) has no id */
