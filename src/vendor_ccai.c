@@ -11,7 +11,8 @@
  * recommends "tailing" calls, chats and agent activity: ask from a time
  * on (updated_at[from]) sorted ascending by it, and start the next request
  * at the last object's time.  That is since paging (with page=2, 3... at
- * one time when more objects share it than a page holds); the small lists
+ * one time, held to it by <col>[to], when more objects share it than a
+ * page holds: see pager.c); the small lists
  * (teams, menus, statuses) follow the Link header.  Calls are looked up
  * by id.  Each account has its own host, so base_url is required; HTTP
  * Basic takes the subdomain as user name and an API token as password.
@@ -33,12 +34,17 @@
 #define COLUMNS(cols) .columns = cols, .ncolumns = lengthof(cols)
 #define PUSHABLES(p) .pushables = p, .npushables = lengthof(p)
 
-/* a list tailed on a time column: since paging on <col>[from] */
+/*
+ * A list tailed on a time column: since paging on <col>[from]; past the
+ * first page at one time, pages by number held to that time by <col>[to],
+ * whose objects the Total header counts.
+ */
 #define CCAI_TAIL(path, col) \
 	.list_path = path, .paging = CONV_PAGING_SINCE, .since_param = col "[from]", \
 	.list_params = "sort_column=" col "&sort_direction=ASC", \
 	.since_default = CCAI_SINCE_ALL, .cursor_field = col, .id_field = "id", \
-	.page_param = "page", .limit_param = "per", .default_page_size = CCAI_MAX_PER, \
+	.page_param = "page", .until_param = col "[to]", .total_header = "Total", \
+	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER
 
 /* a small list that follows the Link header */
