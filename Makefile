@@ -31,7 +31,7 @@ EXTENSION = conv_fdw
 DATA = sql/conv_fdw--1.0.sql
 PGFILEDESC = "conv_fdw - foreign data wrapper for conversation-intelligence APIs"
 
-REGRESS = extension execvision execvision_pushdown
+REGRESS = extension execvision execvision_pushdown ccai
 
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c)
 
