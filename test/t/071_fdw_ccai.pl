@@ -238,17 +238,20 @@ is_deeply([ grep { !$times{$_} } map { $_->{id} } @expected ], [],
 is(scalar @returned, scalar @expected, 'and nothing else');
 my @held_pages = map { /(?:^|&)page=(\d+)/ ? $1 : 1 }
   grep { /$held_re/ } map { $_->{query} } requests_to($sim, $mark, $calls_path);
+my ($restart) = grep { $held_pages[$_] == 1 } 1 .. $#held_pages;
 my $n = int((@cluster_ids - 1) / 40) + 1;
-is_deeply(\@held_pages, [ 1, 2, 1 .. $n ],
-	'page 2 of that time counted fewer calls than page 1: its pages were read again from the first')
+ok(defined $restart && $restart >= 2
+	  && join(',', @held_pages) eq join(',', 1 .. $restart, 1 .. $n),
+	'a later page of that time counted fewer calls than page 1: its pages were read again from the first ('
+	  . join(',', @held_pages) . ')')
   or diag join("\n", map { $_->{query} } requests_to($sim, $mark, $calls_path));
 
 #
 # The vendor's quota: 10 requests a second (here 3), then 429 with
 # Retry-After.  A server whose rate_limit is above the quota gets 429s;
 # conv_fdw pauses the server's budget for Retry-After, asks again, and the
-# scan returns every agent.  With the vendor's default rate (10/s) against
-# the vendor's quota, the scan simply succeeds.
+# scan returns every agent.  A server at conv_fdw's default rate for the
+# vendor (10/s) against the vendor's quota of 10/s reads every call.
 #
 my $qsim = ConvSim->start(%fixed, ccai_per_second => 3, https => 0);
 $node->safe_psql('postgres',
@@ -272,15 +275,19 @@ is($retried, scalar @r429, 'each 429 was asked again, after a pause, and answere
 my ($waits) = split /\|/, query("SELECT waits || '|' || throttled FROM conv_fdw.rate_status WHERE server = 'ccq'");
 cmp_ok($waits, '>=', 1, "rate_status counts the waits ($waits)");
 
-$node->safe_psql('postgres',
-	ccai_server_sql('ccdef', $qsim->url, "page_size '5'", 'agents'));
-admin_json($qsim, 'POST', 'ccai/agent_activity', { count => 3 });
+$qsim->stop;
+
+$node->safe_psql('postgres', ccai_server_sql('ccdef', $url, '', 'calls'));
 is(query(q{SELECT rate_limit FROM conv_fdw.rate_status WHERE server = 'ccdef'}), '10/s',
 	'the default rate is the vendor\'s 10/s');
-is(query("SELECT $id_summary_sql FROM ccdef.agents"),
-	id_summary(map { $_->{id} } truth($qsim, 'agents')),
-	'at the default rate: every agent once');
-$qsim->stop;
+admin_json($sim, 'POST', 'config', { rate_limits => JSON::PP::true });
+$mark = $sim->log_mark;
+is(query("SELECT $id_summary_sql FROM ccdef.calls"),
+	id_summary(map { $_->{id} } truth($sim, 'calls')),
+	'at the default rate, against the vendor\'s quota: every call once ('
+	  . scalar(grep { $_->{status} == 429 } requests_to($sim, $mark, $calls_path))
+	  . ' 429s on the way)');
+admin_json($sim, 'POST', 'config', { rate_limits => JSON::PP::false });
 
 #
 # Faults: a 500 is retried and the scan gets every call; a malformed page
