@@ -43,8 +43,14 @@ static char *create_table_command(ImportForeignSchemaStmt *stmt,
 static void remember_views(ImportForeignSchemaStmt *stmt,
 						   const ConvTableDef *table);
 
-/* CREATE VIEW commands of the IMPORT in progress, in TopMemoryContext */
+/*
+ * CREATE VIEW commands of the IMPORT in progress, and the server it
+ * imports from, in TopMemoryContext.  An IMPORT that fails after the
+ * callback leaves them behind: the next IMPORT from a conv_fdw server
+ * replaces them, and the event trigger drops them at another FDW's.
+ */
 static List *pending_views = NIL;
+static char *pending_server = NULL;
 
 PG_FUNCTION_INFO_V1(conv_fdw_create_import_views);
 
@@ -80,6 +86,9 @@ conv_import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	/* a failed IMPORT left its views behind: they are not this one's */
 	list_free_deep(pending_views);
 	pending_views = NIL;
+	if (pending_server)
+		pfree(pending_server);
+	pending_server = MemoryContextStrdup(TopMemoryContext, stmt->server_name);
 	for (i = 0; i < vendor->ntables; i++)
 	{
 		const ConvTableDef *table = &vendor->tables[i];
@@ -117,12 +126,17 @@ remember_views(ImportForeignSchemaStmt *stmt, const ConvTableDef *table)
 
 /*
  * The event trigger function at the end of IMPORT FOREIGN SCHEMA: create
- * the views of the tables just imported.
+ * the views of the tables just imported.  The trigger fires at the end of
+ * every IMPORT; the views wait only for that of the server they were
+ * remembered for (whose callback has just remembered them), not for
+ * another FDW's that follows a failed IMPORT.
  */
 Datum
 conv_fdw_create_import_views(PG_FUNCTION_ARGS)
 {
 	List	   *commands = pending_views;
+	char	   *server = pending_server;
+	Node	   *parsetree;
 	ListCell   *lc;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -130,8 +144,17 @@ conv_fdw_create_import_views(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("conv_fdw.create_import_views() may only be called as an event trigger")));
 	pending_views = NIL;
-	if (commands == NIL)
+	pending_server = NULL;
+	parsetree = ((EventTriggerData *) fcinfo->context)->parsetree;
+	if (commands == NIL || server == NULL || !IsA(parsetree, ImportForeignSchemaStmt) ||
+		strcmp(((ImportForeignSchemaStmt *) parsetree)->server_name, server) != 0)
+	{
+		list_free_deep(commands);
+		if (server)
+			pfree(server);
 		PG_RETURN_NULL();
+	}
+	pfree(server);
 	SPI_connect();
 	foreach(lc, commands)
 	{

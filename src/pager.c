@@ -27,6 +27,15 @@
  * token in the response; the identity set keeps those exact as well when
  * objects move between pages while the scan reads them.
  *
+ * A since list whose vendor pages by number too (CCAI) gets past more
+ * objects at one time than a page holds by asking for page 2, 3... of
+ * that time.  Page numbers are positions, though: an object of that time
+ * modified between two pages leaves it, the later pages shift, and one
+ * object would be skipped for good.  So those pages are held to that one
+ * time (until_param), where objects can only leave, and the vendor's count
+ * of them (total_header) must stay what it was on the first of them;
+ * when it drops, the pages of that time are read again from the first.
+ *
  * src/pager.c
  *
  *-------------------------------------------------------------------------
@@ -87,6 +96,11 @@ struct ConvPager
 	bool		page_advanced;
 	ConvIdSet  *seen;
 	int			page_number;	/* CONV_PAGING_PAGE_NUMBER: of the next page */
+	/* since paging by number through the objects of one time, pos_time */
+	bool		one_time;
+	int64		one_time_total; /* how many the first page counted, -1: the
+								 * vendor did not say */
+	int			one_time_restarts;
 	char	   *next;			/* LINK: the next request; TOKEN: the token */
 	int64		objects;		/* objects in all pages so far */
 	/* where a previous scan ended (conv_pager_resume) */
@@ -209,6 +223,28 @@ conv_format_time(TimestampTz t, ConvTimePrecision precision)
 }
 
 /*
+ * The query without its parameter name (encoded), which may come several
+ * times.
+ */
+static char *
+query_without(const char *query, const char *name)
+{
+	StringInfoData buf;
+	char	   *copy = pstrdup(query);
+	char	   *save = NULL;
+	size_t		len = strlen(name);
+
+	initStringInfo(&buf);
+	for (char *param = strtok_r(copy, "&", &save); param; param = strtok_r(NULL, "&", &save))
+	{
+		if (strncmp(param, name, len) == 0 && param[len] == '=')
+			continue;
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "&" : "", param);
+	}
+	return buf.data;
+}
+
+/*
  * The path and query of the next request, or NULL when the scan is done.
  */
 char *
@@ -217,17 +253,21 @@ conv_pager_next_request(ConvPager *pager)
 	const ConvTableDef *table = pager->table;
 	StringInfoData buf;
 	char		sep = '?';
+	const char *fixed_query = pager->fixed_query;
 
 	if (pager->finished ||
 		(pager->requested && table->paging == CONV_PAGING_NONE))
 		return NULL;
 	if (table->paging == CONV_PAGING_LINK && pager->next)
 		return pstrdup(pager->next);
+	/* the pages at one time are held to it: instead of the query's bound */
+	if (pager->one_time)
+		fixed_query = query_without(fixed_query, conv_url_encode(table->until_param));
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, table->list_path);
-	if (pager->fixed_query[0] != '\0')
+	if (fixed_query[0] != '\0')
 	{
-		appendStringInfo(&buf, "%c%s", sep, pager->fixed_query);
+		appendStringInfo(&buf, "%c%s", sep, fixed_query);
 		sep = '&';
 	}
 	if (table->list_params)
@@ -260,8 +300,16 @@ conv_pager_next_request(ConvPager *pager)
 			conv_format_time(pager->since, pager->since_exact ? CONV_TIME_MICRO : CONV_TIME_MINUTE) : table->since_default;
 
 		if (since)
-			appendStringInfo(&buf, "%c%s=%s", sep, table->since_param, conv_url_encode(since));
+			appendStringInfo(&buf, "%c%s=%s", sep, conv_url_encode(table->since_param),
+							 conv_url_encode(since));
 		sep = since ? '&' : sep;
+	}
+	if (pager->one_time)
+	{
+		/* before the next microsecond: that time alone */
+		appendStringInfo(&buf, "%c%s=%s", sep, conv_url_encode(table->until_param),
+						 conv_url_encode(conv_format_time(pager->since + 1, CONV_TIME_MICRO)));
+		sep = '&';
 	}
 	/* a position resumed from a time alone (no deletions yet) has no id */
 	if (table->paging == CONV_PAGING_KEYSET && pager->have_pos && pager->pos_id)
@@ -279,7 +327,8 @@ conv_pager_next_request(ConvPager *pager)
 }
 
 static bool pages_by_time(const ConvTableDef *table);
-static void since_page_done(ConvPager *pager);
+static void since_page_done(ConvPager *pager, const char *headers);
+static void one_time_page_done(ConvPager *pager, const char *headers, bool full);
 static void set_next(ConvPager *pager, char *next);
 static char *page_token(ConvPager *pager, struct json_object *envelope);
 static char *link_next_path(ConvPager *pager, const char *headers,
@@ -467,7 +516,7 @@ conv_pager_page_done(ConvPager *pager, const char *headers,
 			break;
 		case CONV_PAGING_KEYSET:
 		case CONV_PAGING_SINCE:
-			since_page_done(pager);
+			since_page_done(pager, headers);
 			break;
 		case CONV_PAGING_PAGE_NUMBER:
 			pager->finished = pager->page_units < pager->page_size;
@@ -489,16 +538,35 @@ conv_pager_page_done(ConvPager *pager, const char *headers,
  * this page was the last.
  */
 static void
-since_page_done(ConvPager *pager)
+since_page_done(ConvPager *pager, const char *headers)
 {
 	const ConvTableDef *table = pager->table;
+	bool		full = pager->page_size > 0 && pager->page_units >= pager->page_size;
 
-	if (pager->page_size == 0 || pager->page_units < pager->page_size)
+	if (pager->one_time)
+	{
+		one_time_page_done(pager, headers, full);
+		return;
+	}
+	if (!full)
 	{
 		pager->finished = true;
 		return;
 	}
-	/* a vendor that pages by number too: the next page at the same time */
+	/*
+	 * A vendor that pages by number too: the next pages at the same time,
+	 * held to it from the first when the vendor can
+	 */
+	if (!pager->page_advanced && table->page_param && table->until_param)
+	{
+		pager->one_time = true;
+		pager->one_time_total = -1;
+		pager->one_time_restarts = 0;
+		pager->since = pager->pos_time;
+		pager->since_exact = true;
+		pager->page_number = 1;
+		return;
+	}
 	if (!pager->page_advanced && table->page_param)
 	{
 		pager->page_number++;
@@ -513,6 +581,59 @@ since_page_done(ConvPager *pager)
 				 errhint("More objects share one time than fit in a page; raise the server option page_size (the vendor allows at most %d).",
 						 table->max_page_size)));
 	pager->since = pager->pos_time;
+	pager->since_exact = true;
+	pager->page_number = 1;
+}
+
+/*
+ * The count of matching objects a response's total_header gives, or -1.
+ */
+static int64
+response_total(ConvPager *pager, const char *headers)
+{
+	char	   *text = pager->table->total_header && headers ?
+		conv_http_header(headers, pager->table->total_header) : NULL;
+	int64		total;
+
+	if (text == NULL || sscanf(text, INT64_FORMAT, &total) != 1)
+		return -1;
+	return total;
+}
+
+/*
+ * A page of the objects of one time is read: the next page of them, or the
+ * first again when fewer of them are left than at the first (the pages
+ * shifted: one may have been skipped), or on after that time when every
+ * one is read.  Objects only leave a time that has passed, so each read
+ * again has fewer; a time whose objects keep changing is an error rather
+ * than a loop.
+ */
+static void
+one_time_page_done(ConvPager *pager, const char *headers, bool full)
+{
+	int64		total = response_total(pager, headers);
+
+	if (pager->page_number == 1)
+		pager->one_time_total = total;
+	else if (total != pager->one_time_total)
+	{
+		if (++pager->one_time_restarts > 20)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("paging through %s made no progress", pager->table->name),
+					 errdetail("The objects at %s kept changing while their pages were read.",
+							   conv_format_time(pager->pos_time, CONV_TIME_MICRO)),
+					 errhint("Try again later.")));
+		pager->page_number = 1;
+		return;
+	}
+	if (full)
+	{
+		pager->page_number++;
+		return;
+	}
+	pager->one_time = false;
+	pager->since = pager->pos_time + 1;
 	pager->since_exact = true;
 	pager->page_number = 1;
 }

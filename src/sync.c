@@ -301,6 +301,7 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 	{
 		MemoryContext old;
 		StringInfoData body;
+		StringInfoData headers;
 		SyncPage	page = {&body, NULL, pager, 0};
 		ApplyArgs	args = {kind, &page};
 
@@ -317,14 +318,15 @@ sync_list(SyncRound *round, SyncKind kind, const ConvTableDef *table,
 		old = MemoryContextSwitchTo(round->page_cxt);
 		page.what = psprintf("GET %s%s", round->server->api_prefix, path);
 		initStringInfo(&body);
-		(void) conv_http_get(round->server, path, false, &body, NULL, &round->stats);
+		initStringInfo(&headers);
+		(void) conv_http_get(round->server, path, false, &body, &headers, &round->stats);
 		MemoryContextSwitchTo(old);
 
 		in_transaction(apply_page, round, &args);
 		if (round->gone)
 			return;
-		/* the copy is kept of lists paged by time alone: no headers needed */
-		conv_pager_page_done(pager, NULL, NULL, round->server);
+		/* lists paged by time: headers count the objects of one time */
+		conv_pager_page_done(pager, headers.data, NULL, round->server);
 	}
 }
 

@@ -154,12 +154,18 @@ typedef struct ConvTableDef
 								 * CONV_PAGING_SINCE, pages past the first
 								 * at one time, when more objects share it
 								 * than a page holds */
+	const char *until_param;	/* with page_param on CONV_PAGING_SINCE:
+								 * the exclusive upper bound on the paging
+								 * time ("updated_at[to]") that holds the
+								 * pages at one time to that time, so that
+								 * total_header counts its objects */
 	const char *token_param;	/* CONV_PAGING_TOKEN: "cursor" */
 	const char *token_field;	/* CONV_PAGING_TOKEN: "cursor" */
 	const char *rows_field;		/* list responses are an object whose field
 								 * this is holds the objects; NULL: an array */
 	const char *lookup_field;	/* the same for lookup responses: "data" */
-	const char *total_header;	/* response header counting every match: a
+	const char *total_header;	/* response header counting every match
+								 * (of the request: since paging): a
 								 * scan that ends with fewer says so */
 	const char *resume_query;	/* lists paged otherwise than by time that
 								 * can resume after an object's id: the

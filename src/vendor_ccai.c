@@ -11,7 +11,8 @@
  * recommends "tailing" calls, chats and agent activity: ask from a time
  * on (updated_at[from]) sorted ascending by it, and start the next request
  * at the last object's time.  That is since paging (with page=2, 3... at
- * one time when more objects share it than a page holds); the small lists
+ * one time, held to it by <col>[to], when more objects share it than a
+ * page holds: see pager.c); the small lists
  * (teams, menus, statuses) follow the Link header.  Calls are looked up
  * by id.  Each account has its own host, so base_url is required; HTTP
  * Basic takes the subdomain as user name and an API token as password.
@@ -33,12 +34,17 @@
 #define COLUMNS(cols) .columns = cols, .ncolumns = lengthof(cols)
 #define PUSHABLES(p) .pushables = p, .npushables = lengthof(p)
 
-/* a list tailed on a time column: since paging on <col>[from] */
+/*
+ * A list tailed on a time column: since paging on <col>[from]; past the
+ * first page at one time, pages by number held to that time by <col>[to],
+ * whose objects the Total header counts.
+ */
 #define CCAI_TAIL(path, col) \
 	.list_path = path, .paging = CONV_PAGING_SINCE, .since_param = col "[from]", \
 	.list_params = "sort_column=" col "&sort_direction=ASC", \
 	.since_default = CCAI_SINCE_ALL, .cursor_field = col, .id_field = "id", \
-	.page_param = "page", .limit_param = "per", .default_page_size = CCAI_MAX_PER, \
+	.page_param = "page", .until_param = col "[to]", .total_header = "Total", \
+	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER
 
 /* a small list that follows the Link header */
@@ -47,8 +53,29 @@
 	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER
 
+/*
+ * Calls and chats share most members: the contact's steps, its agent and
+ * menu (objects, their ids also as columns), its end user (whose phone
+ * number or other identifier and CRM contact id are columns), who took
+ * part, transfers, the rating and the CRM ticket.
+ */
+#define CCAI_END_USER_COLUMNS \
+	{"end_user_id", INT8OID, "end_user.id"}, \
+	{"end_user_identifier", TEXTOID, "end_user.identifier"}, \
+	{"out_contact_id", TEXTOID, "end_user.out_contact_id"}, \
+	{"end_user", JSONBOID, "end_user"}
+
+#define CCAI_CONTACT_TAIL_COLUMNS \
+	{"participants", JSONBOID, "participants"}, \
+	{"transfers", JSONBOID, "transfers"}, \
+	{"rating", INT8OID, "rating"}, \
+	{"has_feedback", BOOLOID, "has_feedback"}, \
+	{"out_ticket_id", TEXTOID, "out_ticket_id"}, \
+	{"out_ticket_url", TEXTOID, "out_ticket_url"}
+
 static const ConvColumnDef calls_columns[] = {
 	{"id", INT8OID, "id"},
+	{"parent_id", INT8OID, "parent_id"},
 	{"call_type", TEXTOID, "call_type"},
 	{"status", TEXTOID, "status"},
 	{"lang", TEXTOID, "lang"},
@@ -59,23 +86,47 @@ static const ConvColumnDef calls_columns[] = {
 	{"ended_at", TIMESTAMPTZOID, "ended_at"},
 	{"updated_at", TIMESTAMPTZOID, "updated_at"},
 	{"duration", FLOAT8OID, "duration"},
-	{"hold_duration", FLOAT8OID, "hold_duration"},
 	{"wait_duration", FLOAT8OID, "wait_duration"},
+	{"hold_duration", FLOAT8OID, "hold_duration"},
 	{"agent_id", INT8OID, "agent.id"},
 	{"agent", JSONBOID, "agent"},
+	{"menu_id", INT8OID, "menu.id"},
 	{"menu", JSONBOID, "menu"},
-	{"participants", JSONBOID, "participants"},
-	{"transfers", JSONBOID, "transfers"},
+	CCAI_END_USER_COLUMNS,
+	CCAI_CONTACT_TAIL_COLUMNS,
+	{"fail_reason", TEXTOID, "fail_reason"},
+	{"disconnected_by", TEXTOID, "disconnected_by"},
+	{"voicemail_reason", TEXTOID, "voicemail_reason"},
 	{"recording_url", TEXTOID, "recording_url"},
+	{"recording_permission", TEXTOID, "recording_permission"},
+	{"support_number", TEXTOID, "support_number"},
+	{"photos", JSONBOID, "photos"},
+	{"videos", JSONBOID, "videos"},
 };
+
+/*
+ * Bounds on a contact's times: updated_at >= t is the tail's start (since
+ * paging); the API's other bounds are <col>[from] (inclusive) and
+ * <col>[to] (exclusive), to the millisecond.
+ */
+#define CCAI_UPPER_BOUND(col) \
+	{col, CONV_PUSH_PARAM, "<", col "[to]", CONV_FORMAT_TIME}, \
+	{col, CONV_PUSH_PARAM, "<=", col "[to]", CONV_FORMAT_TIME, 1}
+#define CCAI_BOUNDS(col) \
+	{col, CONV_PUSH_PARAM, ">=", col "[from]", CONV_FORMAT_TIME}, \
+	{col, CONV_PUSH_PARAM, ">", col "[from]", CONV_FORMAT_TIME}, \
+	CCAI_UPPER_BOUND(col)
 
 static const ConvPushable calls_pushables[] = {
 	{"updated_at", CONV_PUSH_SINCE},
+	CCAI_UPPER_BOUND("updated_at"),
+	CCAI_BOUNDS("created_at"),
 	{"id", CONV_PUSH_LOOKUP},
 };
 
 static const ConvColumnDef chats_columns[] = {
 	{"id", INT8OID, "id"},
+	{"parent_id", INT8OID, "parent_id"},
 	{"chat_type", TEXTOID, "chat_type"},
 	{"status", TEXTOID, "status"},
 	{"lang", TEXTOID, "lang"},
@@ -84,9 +135,21 @@ static const ConvColumnDef chats_columns[] = {
 	{"assigned_at", TIMESTAMPTZOID, "assigned_at"},
 	{"ended_at", TIMESTAMPTZOID, "ended_at"},
 	{"updated_at", TIMESTAMPTZOID, "updated_at"},
+	{"duration", FLOAT8OID, "duration"},
+	{"wait_duration", FLOAT8OID, "wait_duration"},
 	{"agent_id", INT8OID, "agent.id"},
 	{"agent", JSONBOID, "agent"},
+	{"menu_id", INT8OID, "menu.id"},
 	{"menu", JSONBOID, "menu"},
+	CCAI_END_USER_COLUMNS,
+	CCAI_CONTACT_TAIL_COLUMNS,
+	{"message_counts", JSONBOID, "message_counts"},
+};
+
+static const ConvPushable chats_pushables[] = {
+	{"updated_at", CONV_PUSH_SINCE},
+	CCAI_UPPER_BOUND("updated_at"),
+	CCAI_BOUNDS("created_at"),
 };
 
 static const ConvColumnDef agents_columns[] = {
@@ -95,24 +158,44 @@ static const ConvColumnDef agents_columns[] = {
 	{"first_name", TEXTOID, "first_name"},
 	{"last_name", TEXTOID, "last_name"},
 	{"email", TEXTOID, "email"},
+	{"agent_number", TEXTOID, "agent_number"},
 	{"status", TEXTOID, "status"},
+	{"user_status_id", INT8OID, "user_status_id"},
 	{"status_updated_at", TIMESTAMPTZOID, "status_updated_at"},
 	{"teams", JSONBOID, "teams"},
+	{"roles", JSONBOID, "roles"},
+	{"languages", JSONBOID, "languages"},
+	{"avatar_url", TEXTOID, "avatar_url"},
+	{"phone_number", TEXTOID, "phone_number"},
+	{"created_at", TIMESTAMPTZOID, "created_at"},
+};
+
+static const ConvPushable agents_pushables[] = {
+	{"status_updated_at", CONV_PUSH_SINCE},
+	CCAI_UPPER_BOUND("status_updated_at"),
 };
 
 static const ConvColumnDef agent_activity_logs_columns[] = {
 	{"id", INT8OID, "id"},
 	{"agent_id", INT8OID, "agent_id"},
 	{"status", TEXTOID, "status"},
+	{"user_status_id", INT8OID, "user_status_id"},
 	{"started_at", TIMESTAMPTZOID, "started_at"},
 	{"ended_at", TIMESTAMPTZOID, "ended_at"},
 	{"duration", FLOAT8OID, "duration"},
+};
+
+static const ConvPushable agent_activity_logs_pushables[] = {
+	{"started_at", CONV_PUSH_SINCE},
+	CCAI_UPPER_BOUND("started_at"),
 };
 
 static const ConvColumnDef teams_columns[] = {
 	{"id", INT8OID, "id"},
 	{"name", TEXTOID, "name"},
 	{"parent_id", INT8OID, "parent_id"},
+	{"position", INT8OID, "position"},
+	{"deleted", BOOLOID, "deleted"},
 };
 
 static const ConvColumnDef menus_columns[] = {
@@ -120,6 +203,10 @@ static const ConvColumnDef menus_columns[] = {
 	{"name", TEXTOID, "name"},
 	{"menu_type", TEXTOID, "menu_type"},
 	{"parent_id", INT8OID, "parent_id"},
+	{"position", INT8OID, "position"},
+	{"deleted", BOOLOID, "deleted"},
+	{"hidden", BOOLOID, "hidden"},
+	{"output_msg", TEXTOID, "output_msg"},
 };
 
 static const ConvColumnDef user_statuses_columns[] = {
@@ -127,28 +214,21 @@ static const ConvColumnDef user_statuses_columns[] = {
 	{"name", TEXTOID, "name"},
 	{"color", TEXTOID, "color"},
 	{"wrap_up", BOOLOID, "wrap_up"},
-};
-
-static const ConvPushable chats_pushables[] = {
-	{"updated_at", CONV_PUSH_SINCE},
-};
-
-static const ConvPushable agents_pushables[] = {
-	{"status_updated_at", CONV_PUSH_SINCE},
-};
-
-static const ConvPushable agent_activity_logs_pushables[] = {
-	{"started_at", CONV_PUSH_SINCE},
+	{"system", BOOLOID, "system"},
+	{"position", INT8OID, "position"},
+	{"deleted", BOOLOID, "deleted"},
 };
 
 /*
  * The documented basic call segments (the reporting document's "Basic
- * call segments - API"), from the call's own columns; updated_at lets a
- * query on the view tail the calls as one on the table does.
+ * call segments - API"), from the call's own columns: NULL where a call
+ * did not go through a step (an abandoned call has no handle time).
+ * updated_at is there so that a bound on it still becomes the tail's
+ * start through the view.
  */
 static const ConvViewDef calls_views[] = {
 	{"call_segments",
-		"SELECT id, call_type, status, created_at, updated_at, ended_at,\n"
+		"SELECT id, call_type, status, agent_id, created_at, ended_at, updated_at,\n"
 		"       queued_at - created_at AS ivr_time,\n"
 		"       connected_at - queued_at AS queued_time,\n"
 		"       connected_at - queued_at AS wait_time,\n"
