@@ -104,6 +104,12 @@ check_prefetchable(Oid relid)
 				 table->paging == CONV_PAGING_NONE ?
 				 errhint("Query it directly; it is read in one request anyway.") :
 				 errhint("Query it directly, or keep a copy with a materialized view.")));
+	if (table->no_copy_reason)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("foreign table \"%s\" cannot be prefetched", get_rel_name(relid)),
+				 errdetail_internal("%s", table->no_copy_reason),
+				 errhint("Query it directly, with a lower bound on its time column to read less.")));
 	if (table->id_field == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

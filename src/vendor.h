@@ -172,6 +172,8 @@ typedef struct ConvTableDef
 								 * parameters that do, with %s for the id
 								 * ("consecutive=true&afterCallId=%s") */
 	const char *resume_start;	/* the id to resume after at first ("0") */
+	const char *no_copy_reason;	/* why a local copy of it could not be
+								 * kept current (prefetch refuses it) */
 	const char *insert_path;	/* POST here creates an object, per INSERTed
 								 * row; NULL: no INSERT */
 	const char *insert_field;	/* the created object's field in the POST's

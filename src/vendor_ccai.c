@@ -260,6 +260,7 @@ static const ConvTableDef ccai_tables[] = {
 		.name = "agent_activity_logs", .endpoint = "agent_activity_logs",
 		CCAI_TAIL("agent_activity_logs", "started_at"),
 		COLUMNS(agent_activity_logs_columns), PUSHABLES(agent_activity_logs_pushables),
+		.no_copy_reason = "An open activity ends (ended_at, duration) without its started_at moving, so a copy tailed on started_at would keep it open forever.",
 	},
 	{
 		.name = "teams", .endpoint = "teams", CCAI_LINKED("teams"),
