@@ -658,6 +658,12 @@ DROP SERVER cc_wrong CASCADE;
 RESET client_min_messages;
 
 --
+-- prefetching: agent activity cannot be kept current by its start time
+--
+SELECT conv_fdw.prefetch('cc.agent_activity_logs');
+SELECT conv_fdw.prefetch('cc.teams');
+
+--
 -- clean up
 --
 SET client_min_messages = warning;
