@@ -33,7 +33,7 @@ EXTENSION = conv_fdw
 DATA = sql/conv_fdw--1.0.sql
 PGFILEDESC = "conv_fdw - foreign data wrapper for conversation-intelligence APIs"
 
-REGRESS = extension execvision execvision_pushdown voicegain siro ccai cresta
+REGRESS = extension sim_helpers execvision execvision_pushdown voicegain siro ccai cresta
 
 JSONC_CFLAGS := $(shell pkg-config --cflags json-c)
 

@@ -31,42 +31,24 @@ CREATE SERVER cr FOREIGN DATA WRAPPER conv_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER cr OPTIONS (token 'cresta-token');
 
 --
--- helpers
+-- helpers: the requests so far are not this suite's
 --
--- sim_requests(): the Cresta requests logged since its last call, in
+SELECT sim_reset();
+-- cresta_requests(): the Cresta requests logged since its last call, in
 -- order, page tokens shortened (they are opaque and long).
-CREATE TABLE sim (url text, log text, log_pos bigint);
-INSERT INTO sim VALUES (:'sim_url', :'sim_log', (pg_stat_file(:'sim_log')).size);
-
-CREATE FUNCTION sim_requests(OUT method text, OUT path text, OUT query text,
-							 OUT status int)
-RETURNS SETOF record LANGUAGE plpgsql AS $$
-DECLARE
-	file text;
-	pos bigint;
-	size bigint;
-BEGIN
-	SELECT log, log_pos INTO file, pos FROM sim;
-	size := (pg_stat_file(file)).size;
-	UPDATE sim SET log_pos = size;
-	IF size = pos THEN
-		RETURN;
-	END IF;
-	RETURN QUERY
-		SELECT r->>'method', r->>'path',
-			   regexp_replace(r->>'query', 'pageToken=[^&]*', 'pageToken=...'),
-			   (r->>'status')::int
-		  FROM regexp_split_to_table(rtrim(pg_read_file(file, pos, size - pos), E'\n'),
-									 E'\n') WITH ORDINALITY AS l(line, n),
-			   jsonb(l.line) AS r
-		 WHERE r->>'vendor' = 'cresta'
-		 ORDER BY l.n;
-END
+CREATE FUNCTION cresta_requests(OUT method text, OUT path text, OUT query text,
+								OUT status int)
+RETURNS SETOF record LANGUAGE sql AS $$
+	SELECT r.method, r.path,
+		   regexp_replace(r.query, 'pageToken=[^&]*', 'pageToken=...'), r.status
+	  FROM sim_requests() WITH ORDINALITY AS r(method, path, query, status, n)
+	 WHERE r.path LIKE '/v1/customers/%'
+	 ORDER BY r.n
 $$;
 
--- sim_error(statement): the error a statement raises, with the simulator's
+-- cresta_error(statement): the error a statement raises, with the simulator's
 -- address (its port changes from run to run) replaced by SIM_URL.
-CREATE FUNCTION sim_error(statement text, OUT code text, OUT message text,
+CREATE FUNCTION cresta_error(statement text, OUT code text, OUT message text,
 						  OUT detail text, OUT hint text, OUT context text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -96,7 +78,7 @@ CREATE SCHEMA cr;
 IMPORT FOREIGN SCHEMA cresta FROM SERVER cr INTO cr;
 \d cr.scorecards
 \d cr.targets
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 --
 -- reading: pages of 100 (the API's maximum) with the page token of the
@@ -106,7 +88,7 @@ SELECT * FROM sim_requests();
 CREATE TABLE cards AS SELECT * FROM cr.scorecards;
 SELECT count(*), count(DISTINCT name), min(update_time), max(update_time)
   FROM cards;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- protobuf's JSON leaves out false, 0, [] and UNSPECIFIED: they read back
 -- as such, not as NULL
@@ -125,7 +107,7 @@ SELECT * FROM cards
 
 -- a LIMIT without a WHERE: one page of that size
 SELECT count(*) FROM (SELECT name FROM cr.scorecards LIMIT 3) s;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 --
 -- pushdown: update_time and submit_time bounds become startUpdateTime /
@@ -141,26 +123,26 @@ SELECT (SELECT count(*) FROM cr.scorecards
 		 WHERE update_time >= '2026-11-01' AND update_time < '2026-11-10') AS pushed,
 	   (SELECT count(*) FROM cards
 		 WHERE update_time >= '2026-11-01' AND update_time < '2026-11-10') AS expected;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- > and <=, to the microsecond: the request rounds outward to milliseconds
 SELECT (SELECT count(*) FROM cr.scorecards
 		 WHERE update_time > '2026-11-19 10:00:00.0005' AND update_time <= '2026-11-19 20:00') AS pushed,
 	   (SELECT count(*) FROM cards
 		 WHERE update_time > '2026-11-19 10:00:00.0005' AND update_time <= '2026-11-19 20:00') AS expected;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 SELECT (SELECT count(*) FROM cr.scorecards
 		 WHERE submit_time >= '2026-11-15' AND submit_time <= '2026-11-16') AS pushed,
 	   (SELECT count(*) FROM cards
 		 WHERE submit_time >= '2026-11-15' AND submit_time <= '2026-11-16') AS expected;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 SELECT (SELECT count(*) FROM cr.scorecards
 		 WHERE agent_user_name = 'customers/acme/users/d16bb79f6ca6') AS pushed,
 	   (SELECT count(*) FROM cards
 		 WHERE agent_user_name = 'customers/acme/users/d16bb79f6ca6') AS expected;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 SELECT (SELECT count(*) FROM cr.scorecards
 		 WHERE template_name = 'customers/acme/profiles/default/scorecardTemplates/retention-save'
@@ -168,7 +150,7 @@ SELECT (SELECT count(*) FROM cr.scorecards
 	   (SELECT count(*) FROM cards
 		 WHERE template_name = 'customers/acme/profiles/default/scorecardTemplates/retention-save'
 		   AND submit_time > '2026-11-01') AS expected;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- values from parameters are known only when the scan starts
 PREPARE by_agent(text, timestamptz) AS
@@ -180,7 +162,7 @@ CREATE TEMP TABLE by_agent_rows AS
 SELECT (SELECT count(*) FROM by_agent_rows) AS pushed, count(*) AS expected
   FROM cards
  WHERE agent_user_name = 'customers/acme/users/d16bb79f6ca6' AND update_time >= '2026-10-01';
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 DEALLOCATE by_agent;
 
 -- other conditions (here LIKE) are not pushed: filtered locally
@@ -200,7 +182,7 @@ SELECT (SELECT count(*) || ' ' || count(DISTINCT name) FROM cr25.scorecards
 		 WHERE update_time >= '2026-11-10') AS pushed,
 	   (SELECT count(*) || ' ' || count(DISTINCT name) FROM cards
 		 WHERE update_time >= '2026-11-10') AS expected;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 --
 -- writes: INSERT creates a scorecard with one POST per row; RETURNING
@@ -209,7 +191,7 @@ SELECT * FROM sim_requests();
 EXPLAIN (VERBOSE, COSTS OFF)
 INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores)
 VALUES ('c', 'a', 't', '[]');
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 WITH created AS (
 	INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name,
@@ -225,14 +207,14 @@ WITH created AS (
 SELECT name ~ '^customers/acme/profiles/default/scorecards/[0-9a-f-]{36}$' AS assigned_name,
 	   jsonb_pretty(to_jsonb(created) - 'name') AS created
   FROM created;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- it is in the list now
 SELECT comment, create_time, update_time, total_score, scores
   FROM cr.scorecards
  WHERE agent_user_name = 'customers/acme/users/d16bb79f6ca6'
    AND update_time >= '2026-11-20 02:30';
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- several rows: a POST each; create_time and update_time default to now()
 INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores, comment)
@@ -242,19 +224,19 @@ SELECT 'customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04
 	   '[{"criterionId": "reason", "numericValue": 0, "notApplicable": false}]',
 	   'batch ' || i
   FROM generate_series(1, 3) i;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- a required field that is NULL is refused before anything is sent (the
 -- vendor also wants at least one score, each saying whether it applies)
-SELECT * FROM sim_error($$
+SELECT * FROM cresta_error($$
 	INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name)
 	VALUES ('customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942',
 			'customers/acme/users/d16bb79f6ca6',
 			'customers/acme/profiles/default/scorecardTemplates/retention-save')$$);
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- ... also in a later row: the rows before it were created, and stay
-SELECT * FROM sim_error($$
+SELECT * FROM cresta_error($$
 	INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores)
 	VALUES ('customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942',
 			'customers/acme/users/d16bb79f6ca6',
@@ -262,10 +244,10 @@ SELECT * FROM sim_error($$
 		   ('customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942',
 			'customers/acme/users/d16bb79f6ca6',
 			'customers/acme/profiles/default/scorecardTemplates/retention-save', NULL)$$);
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- a row the vendor refuses: the error names it, and what was created
-SELECT * FROM sim_error($$
+SELECT * FROM cresta_error($$
 	INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores)
 	VALUES ('customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942',
 			'customers/acme/users/d16bb79f6ca6',
@@ -278,16 +260,16 @@ SELECT * FROM sim_error($$
 		   ('customers/acme/profiles/default/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942',
 			'customers/acme/users/d16bb79f6ca6',
 			'customers/acme/profiles/default/scorecardTemplates/retention-save', '[{"criterionId": "reason", "notApplicable": true}]')$$);
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- values JSON cannot carry
-SELECT * FROM sim_error($$
+SELECT * FROM cresta_error($$
 	INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores, total_score)
 	VALUES ('c', 'a', 't', '[]', 'NaN')$$);
-SELECT * FROM sim_error($$
+SELECT * FROM cresta_error($$
 	INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores, submit_time)
 	VALUES ('c', 'a', 't', '[]', 'infinity')$$);
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- tables made by hand: a JSON path with a dot writes a nested object ...
 CREATE FOREIGN TABLE cr.cards_by_hand (
@@ -313,7 +295,7 @@ VALUES ('c', 'a', 't', '[]', '{"name": "customers/acme/users/5dfa8601f1f8"}',
 CREATE FOREIGN TABLE cr.cards_too_few (conversation_name text, agent_user_name text)
   SERVER cr OPTIONS (endpoint 'scorecards');
 INSERT INTO cr.cards_too_few VALUES ('c', 'a');
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 DROP FOREIGN TABLE cr.cards_by_hand, cr.cards_too_few;
 
 --
@@ -323,7 +305,7 @@ UPDATE cr.scorecards SET comment = 'changed' WHERE agent_user_name = 'a';
 DELETE FROM cr.scorecards WHERE agent_user_name = 'a';
 INSERT INTO cr.scorecards (conversation_name, agent_user_name, template_name, scores)
 VALUES ('c', 'a', 't', '[]') ON CONFLICT DO NOTHING;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 --
 -- targets: INSERT only
@@ -342,14 +324,14 @@ COPY cr.targets (scorecard_template_name, target, usecase_name) FROM stdin;
 customers/acme/profiles/default/scorecardTemplates/retention-save	60	customers/acme/profiles/default/usecases/retention
 customers/acme/profiles/default/scorecardTemplates/retention-save	70	customers/acme/profiles/default/usecases/retention
 \.
-SELECT * FROM sim_requests();
-SELECT * FROM sim_error($$
+SELECT * FROM cresta_requests();
+SELECT * FROM cresta_error($$
 	INSERT INTO cr.targets (scorecard_template_name, usecase_name)
 	VALUES ('customers/acme/profiles/default/scorecardTemplates/retention-save',
 			'customers/acme/profiles/default/usecases/retention')$$);
 SELECT * FROM cr.targets;
 UPDATE cr.targets SET target = 90;
-SELECT * FROM sim_requests();
+SELECT * FROM cresta_requests();
 
 -- a table whose vendor creates nothing refuses INSERT
 CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
@@ -371,5 +353,5 @@ SET client_min_messages = warning;
 DROP EXTENSION conv_fdw CASCADE;
 RESET client_min_messages;
 DROP SCHEMA cr, cr25, ev;
-DROP TABLE sim, cards, by_agent_rows;
-DROP FUNCTION sim_requests(), sim_error(text);
+DROP TABLE cards, by_agent_rows;
+DROP FUNCTION cresta_requests(), cresta_error(text);

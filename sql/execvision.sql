@@ -28,72 +28,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER ev
   OPTIONS (username 'ev-user', password 'ev-secret');
 
 --
--- helpers
+-- helpers: sim_requests(), sim_error() and shows_secret() of
+-- sim_helpers.sql; the requests so far are not this suite's
 --
--- sim_requests(): the requests logged since its last call, in order.  The
--- log is JSON lines, appended one write() per request before its response
--- goes out, so a query's requests are all there once it returns.
-CREATE TABLE sim (url text, log text, log_pos bigint);
-INSERT INTO sim VALUES (:'sim_url', :'sim_log', (pg_stat_file(:'sim_log')).size);
-
-CREATE FUNCTION sim_requests(OUT method text, OUT path text, OUT query text,
-							 OUT status int)
-RETURNS SETOF record LANGUAGE plpgsql AS $$
-DECLARE
-	file text;
-	pos bigint;
-	size bigint;
-BEGIN
-	SELECT log, log_pos INTO file, pos FROM sim;
-	size := (pg_stat_file(file)).size;
-	UPDATE sim SET log_pos = size;
-	IF size = pos THEN
-		RETURN;
-	END IF;
-	RETURN QUERY
-		SELECT r->>'method', r->>'path', r->>'query', (r->>'status')::int
-		  FROM regexp_split_to_table(rtrim(pg_read_file(file, pos, size - pos), E'\n'),
-									 E'\n') WITH ORDINALITY AS l(line, n),
-			   jsonb(l.line) AS r
-		 WHERE r->>'vendor' <> 'admin'
-		 ORDER BY l.n;
-END
-$$;
-
--- The passwords of all user mappings: no message may show one.
-CREATE FUNCTION shows_password(t text) RETURNS boolean
-LANGUAGE sql AS $$
-	SELECT coalesce(bool_or(strpos(t, substr(o, 10)) > 0), false)
-	  FROM pg_user_mappings, unnest(umoptions) AS o
-	 WHERE o LIKE 'password=%'
-$$;
-
--- sim_error(statement): the error a statement raises, with the simulator's
--- address (its port changes from run to run) replaced by SIM_URL, and
--- whether any part of the error shows a password.
-CREATE FUNCTION sim_error(statement text, OUT code text, OUT message text,
-						  OUT detail text, OUT hint text,
-						  OUT shows_password boolean)
-LANGUAGE plpgsql AS $$
-DECLARE
-	url text := (SELECT sim.url FROM sim);
-	context text;
-BEGIN
-	BEGIN
-		EXECUTE statement;
-	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE,
-			message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
-			hint = PG_EXCEPTION_HINT, context = PG_EXCEPTION_CONTEXT;
-		shows_password := shows_password(concat_ws(' ', message, detail, hint, context));
-		message := replace(message, url, 'SIM_URL');
-		detail := replace(detail, url, 'SIM_URL');
-		hint := replace(hint, url, 'SIM_URL');
-		RETURN;
-	END;
-	RAISE EXCEPTION 'no error from: %', statement;
-END
-$$;
+SELECT sim_reset();
 
 -- nothing has been requested yet
 SELECT * FROM sim_requests();

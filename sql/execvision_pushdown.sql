@@ -374,7 +374,7 @@ BEGIN
 	END LOOP;
 END
 $$;
-SELECT format, shows_password(plan) AS shows_password,
+SELECT format, shows_secret(plan) AS shows_password,
 	   strpos(plan, 'ev-user') > 0 AS shows_user,
 	   (SELECT count(*)
 		  FROM regexp_matches(plan, 'Remote.request"?(: "?|>)GET', 'g')) AS remote_requests,
@@ -395,6 +395,5 @@ SET client_min_messages = warning;
 DROP EXTENSION conv_fdw CASCADE;
 RESET client_min_messages;
 DROP SCHEMA ev;
-DROP TABLE sim, calls_copy, deleted_copy, local_crm, big_crm, bounds;
-DROP FUNCTION sim_requests(), shows_password(text), sim_error(text),
-	explain_formats(text);
+DROP TABLE calls_copy, deleted_copy, local_crm, big_crm, bounds;
+DROP FUNCTION explain_formats(text);

@@ -24,52 +24,27 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER siro
   OPTIONS (token 'siro-token');
 
 --
--- helpers
+-- helpers: sim_error() and shows_secret() of sim_helpers.sql, and
+-- siro_requests() below; the requests so far are not this suite's
 --
--- sim_requests(): the API requests logged since its last call, in order,
--- with the API prefix (/api-externalApi/v1/) left out of the path.  The
--- pages of a list after its first (those sent with a cursor) are folded
--- into its first request's line: "requests" counts them all, "status"
--- lists their statuses.  The log is JSON lines, appended one write() per
--- request before its response goes out, so a query's requests are all
--- there once it returns.
-CREATE TABLE sim (url text, log text, log_pos bigint);
-INSERT INTO sim VALUES (:'sim_url', :'sim_log', (pg_stat_file(:'sim_log')).size);
+SELECT sim_reset();
 
-CREATE FUNCTION sim_requests(OUT method text, OUT path text, OUT query text,
+CREATE FUNCTION siro_requests(OUT method text, OUT path text, OUT query text,
 							 OUT requests bigint, OUT status text)
-RETURNS SETOF record LANGUAGE plpgsql AS $$
-DECLARE
-	file text;
-	pos bigint;
-	size bigint;
-BEGIN
-	SELECT log, log_pos INTO file, pos FROM sim;
-	size := (pg_stat_file(file)).size;
-	UPDATE sim SET log_pos = size;
-	IF size = pos THEN
-		RETURN;
-	END IF;
-	RETURN QUERY
-		WITH l AS (
-			SELECT l.n, r->>'method' AS method,
-				   regexp_replace(r->>'path', '^/api-externalApi/v1/', '') AS path,
-				   r->>'query' AS query, r->>'status' AS status,
-				   (r->>'query') ~ '(^|&)cursor=' AS next_page
-			  FROM regexp_split_to_table(rtrim(pg_read_file(file, pos, size - pos), E'\n'),
-										 E'\n') WITH ORDINALITY AS l(line, n),
-				   jsonb(l.line) AS r
-			 WHERE r->>'vendor' <> 'admin'),
-		s AS (
-			SELECT l.*, count(*) FILTER (WHERE NOT l.next_page) OVER (ORDER BY l.n) AS scan
-			  FROM l)
-		SELECT (array_agg(s.method ORDER BY s.n))[1], (array_agg(s.path ORDER BY s.n))[1],
-			   (array_agg(s.query ORDER BY s.n))[1], count(*),
-			   string_agg(DISTINCT s.status, ',')
-		  FROM s
-		 GROUP BY s.scan
-		 ORDER BY s.scan;
-END
+RETURNS SETOF record LANGUAGE sql AS $$
+	WITH l AS (
+		SELECT r.n, r.method, regexp_replace(r.path, '^/api-externalApi/v1/', '') AS path,
+			   r.query, r.status::text AS status, r.query ~ '(^|&)cursor=' AS next_page
+		  FROM sim_requests() WITH ORDINALITY AS r(method, path, query, status, n)),
+	s AS (
+		SELECT l.*, count(*) FILTER (WHERE NOT l.next_page) OVER (ORDER BY l.n) AS scan
+		  FROM l)
+	SELECT (array_agg(s.method ORDER BY s.n))[1], (array_agg(s.path ORDER BY s.n))[1],
+		   (array_agg(s.query ORDER BY s.n))[1], count(*),
+		   string_agg(DISTINCT s.status, ',')
+	  FROM s
+	 GROUP BY s.scan
+	 ORDER BY s.scan
 $$;
 
 -- plan(statement): EXPLAIN (VERBOSE, COSTS OFF) without the Output lines
@@ -100,43 +75,8 @@ BEGIN
 END
 $$;
 
--- The tokens of all user mappings: no message may show one.
-CREATE FUNCTION shows_token(t text) RETURNS boolean
-LANGUAGE sql AS $$
-	SELECT coalesce(bool_or(strpos(t, substr(o, 7)) > 0), false)
-	  FROM pg_user_mappings, unnest(umoptions) AS o
-	 WHERE o LIKE 'token=%'
-$$;
-
--- sim_error(statement): the error a statement raises, with the simulator's
--- address (its port changes from run to run) replaced by SIM_URL, and
--- whether any part of the error shows a token.
-CREATE FUNCTION sim_error(statement text, OUT code text, OUT message text,
-						  OUT detail text, OUT hint text,
-						  OUT shows_token boolean)
-LANGUAGE plpgsql AS $$
-DECLARE
-	url text := (SELECT sim.url FROM sim);
-	context text;
-BEGIN
-	BEGIN
-		EXECUTE statement;
-	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE,
-			message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
-			hint = PG_EXCEPTION_HINT, context = PG_EXCEPTION_CONTEXT;
-		shows_token := shows_token(concat_ws(' ', message, detail, hint, context));
-		message := replace(message, url, 'SIM_URL');
-		detail := replace(detail, url, 'SIM_URL');
-		hint := replace(hint, url, 'SIM_URL');
-		RETURN;
-	END;
-	RAISE EXCEPTION 'no error from: %', statement;
-END
-$$;
-
 -- nothing has been requested yet
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- IMPORT FOREIGN SCHEMA: the remote schema is the vendor's name
@@ -173,7 +113,7 @@ DROP SCHEMA siro_some, siro_rest CASCADE;
 RESET client_min_messages;
 
 -- importing asks the vendor nothing
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- recordings: all 1500, deleted ones too, in pages of 100 by cursor.  A
@@ -181,7 +121,7 @@ SELECT * FROM sim_requests();
 -- SELECT * reads every optional part, so every flag is sent.
 --
 CREATE TABLE all_recordings AS SELECT * FROM siro.recordings;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- the same recordings, times and deletions as the simulator's own list
 CREATE TABLE sim_recordings AS
@@ -273,7 +213,7 @@ SELECT count(*) FILTER (WHERE jsonb_typeof(images) = 'array' AND
 -- page; admins have no team
 --
 CREATE TABLE all_users AS SELECT * FROM siro.users;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 SELECT role, count(*) AS users, count(*) FILTER (WHERE deleted) AS deleted,
 	   count(deleted_date) AS with_deleted_date, count(team_id) AS in_a_team,
 	   count(DISTINCT team_name) AS teams, count(phone_number) AS with_phone,
@@ -302,13 +242,13 @@ IMPORT FOREIGN SCHEMA siro FROM SERVER siro7 INTO siro7;
 SELECT count(*) AS users, count(DISTINCT id) AS ids,
 	   array_agg(id ORDER BY id) = (SELECT array_agg(id ORDER BY id) FROM all_users) AS same_ids
   FROM siro7.users;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 SELECT count(*) AS recordings, count(DISTINCT id) AS ids,
 	   array_agg(id ORDER BY id) =
 	   (SELECT array_agg(id ORDER BY id) FROM all_recordings
 		 WHERE updated_at >= '2026-11-19') AS same_ids
   FROM siro7.recordings WHERE updated_at >= '2026-11-19';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- 147 recordings share one updatedAt (a bulk sync), more than a page of
 -- 100: the cursor holds (updatedAt, id), so pages go through it, by 100
@@ -318,11 +258,11 @@ SELECT updated_at, count(*) FROM all_recordings
 SELECT count(*) AS recordings, count(DISTINCT id) AS ids
   FROM siro.recordings
  WHERE updated_at BETWEEN '2026-11-18 02:00' AND '2026-11-18 02:00';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT id FROM siro7.recordings
  WHERE updated_at >= '2026-11-18 02:00' AND updated_at <= '2026-11-18 02:00';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- pushdown: updated_at >= > < <= become updatedAt:gte|gt|lt|lte;
@@ -364,7 +304,7 @@ SELECT * FROM pushdown_check($$'2026-11-19 02:00' < updated_at$$);
 SET timezone = 'America/New_York';
 SELECT * FROM pushdown_check($$updated_at >= date '2026-11-19'$$);
 SET timezone = 'UTC';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- createdAt: the bounds at a recording's own creation time, to the
 -- millisecond: >= and <= include it, > and < do not
@@ -374,39 +314,39 @@ SELECT * FROM pushdown_check(format('created_at >= %L', :'rec_created'));
 SELECT * FROM pushdown_check(format('created_at > %L', :'rec_created'));
 SELECT * FROM pushdown_check(format('created_at <= %L', :'rec_created'));
 SELECT * FROM pushdown_check(format('created_at < %L', :'rec_created'));
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 -- both: the one recording (of the copy's 1500, one is created at that time)
 SELECT count(*) FILTER (WHERE created_at = :'rec_created') AS at_that_time
   FROM all_recordings;
 SELECT id = :'rec_id' AS is_it FROM siro.recordings
  WHERE created_at >= :'rec_created' AND created_at <= :'rec_created';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- both times, both sides: four parameters
 SELECT * FROM pushdown_check($$updated_at BETWEEN '2026-11-10' AND '2026-11-18 02:00'
 							   AND created_at > '2026-11-01' AND created_at < '2026-11-15'$$);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 -- two bounds that would send one parameter twice (the API refuses it):
 -- the first is sent, the other checked locally
 SELECT * FROM pushdown_check($$created_at > '2026-11-19' AND created_at >= '2026-11-19 12:00'$$);
 SELECT * FROM pushdown_check($$updated_at >= '2026-11-19' AND updated_at >= '2026-11-19 12:00'$$);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- bounds no row can pass make no request; bounds the API cannot take (a
 -- year outside 1-9999) are not sent
 SELECT count(*) FROM siro.recordings WHERE updated_at >= 'infinity';
 SELECT count(*) FROM siro.recordings WHERE created_at < '-infinity';
 SELECT count(*) FROM siro.recordings WHERE updated_at >= NULL::timestamptz;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 SELECT * FROM pushdown_check($$updated_at >= '0044-03-15 BC'$$);
 SELECT * FROM pushdown_check($$created_at < '12000-01-01'$$);
 SELECT * FROM pushdown_check($$updated_at > '-infinity' AND updated_at <= 'infinity'$$);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- other conditions are checked locally only: no request parameter
 SELECT * FROM pushdown_check($$updated_at = '2026-11-19 02:00'$$);
 SELECT * FROM pushdown_check($$deleted AND created_at >= '2026-11-01'$$);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- id = x, id = ANY(...), id IN (...): one GET core/recordings/{id} per
@@ -423,13 +363,13 @@ SELECT id = :'rec_id' AS is_it, created_at FROM siro.recordings
 SELECT count(*) FROM siro.recordings WHERE id IN (:'rec_id', 'no-such-recording');
 SELECT method, replace(replace(path, :'rec_id', 'REC'), :'deleted_id', 'DELETED') AS path,
 	   query, requests, status
-  FROM sim_requests();
+  FROM siro_requests();
 -- an id cannot change the path: "/" and the rest are encoded, and ".",
 -- ".." and "" cannot be a path segment at all, so they are not requested
 SELECT id FROM siro.recordings WHERE id = '../users';
 SELECT id FROM siro.recordings WHERE id = 'a b/c?d=e&f#g%h';
 SELECT id FROM siro.recordings WHERE id = ANY('{., .., ""}');
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 -- a lookup answers the same recording as the list, optional parts too:
 -- SELECT * sends every flag with the lookup as well
@@ -438,7 +378,7 @@ SELECT l.id = :'rec_id' AS is_it, to_jsonb(l) = to_jsonb(a) AS same_row,
   FROM siro.recordings l JOIN all_recordings a USING (id)
  WHERE l.id = :'rec_id';
 SELECT method, replace(path, :'rec_id', 'REC') AS path, query, requests, status
-  FROM sim_requests();
+  FROM siro_requests();
 
 --
 -- the optional parts come only when the query reads their column (in the
@@ -453,13 +393,13 @@ SELECT * FROM plan($$SELECT count(*) FROM siro.recordings$$);
 SELECT * FROM plan($$SELECT * FROM siro.recordings$$);
 SELECT * FROM plan($$SELECT id, followups, mobile_events FROM siro.recordings
 					   WHERE id = 'x'$$);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 SELECT count(*) AS recordings,
 	   count(*) FILTER (WHERE jsonb_array_length(crm_accounts) > 0) AS with_crm_accounts,
 	   count(crm_customer) AS with_crm_customer,
 	   count(*) FILTER (WHERE jsonb_array_length(crm_opportunities) > 0) AS with_opportunities
   FROM siro.recordings WHERE updated_at >= '2026-11-15';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- LIMIT n with no WHERE and no ORDER BY: pageSize=n, and no page after the
@@ -471,12 +411,12 @@ SELECT array_agg(id) = (SELECT array_agg(id ORDER BY created_at, id)
   FROM (SELECT id FROM siro.recordings LIMIT 5) AS s;
 SELECT count(*) FROM (SELECT id FROM siro.recordings LIMIT 150) AS s;
 SELECT first_name FROM siro.users LIMIT 1;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 -- not with a WHERE or an ORDER BY
 SELECT count(*) FROM (SELECT id FROM siro.recordings
 					   WHERE updated_at >= '2026-11-19' LIMIT 2) AS s;
 SELECT count(*) FROM (SELECT id FROM siro.users ORDER BY id LIMIT 2) AS s;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- joins: with a small local table, a parameterized scan makes one lookup
@@ -497,13 +437,13 @@ SELECT n.note, r.transcription_status, r.created_at FROM local_notes n
  ORDER BY r.created_at;
 SELECT count(*) AS requests, count(*) FILTER (WHERE status = '404') AS not_found,
 	   count(*) FILTER (WHERE path ~ '^core/recordings/.' AND query = '') AS lookups
-  FROM sim_requests();
+  FROM siro_requests();
 SELECT u.team_name, count(*) AS recordings, count(*) FILTER (WHERE r.deleted) AS deleted
   FROM siro.recordings r JOIN siro.users u ON u.id = r.user_id
  WHERE r.updated_at >= '2026-11-15'
  GROUP BY u.team_name
  ORDER BY u.team_name;
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- parameters are pushed like constants, evaluated when the scan starts: a
@@ -520,7 +460,7 @@ EXECUTE updated_since('2026-11-20 00:00');
 EXECUTE updated_since('2026-11-20 01:00');
 EXECUTE updated_since('2026-11-19 02:00');
 SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'updated_since';
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 SELECT v AS since, count(a.id) AS expected
   FROM unnest('{2026-11-19 00:00, 2026-11-19 06:00:00.5, 2026-11-19 12:00,
 				2026-11-19 18:00, 2026-11-20 00:00, 2026-11-20 01:00,
@@ -530,7 +470,7 @@ SELECT v AS since, count(a.id) AS expected
  ORDER BY u.n;
 SELECT * FROM plan($$EXECUTE updated_since('2026-11-19 23:59:59.9999')$$);
 EXECUTE updated_since(NULL);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 DEALLOCATE updated_since;
 
 PREPARE recording(text) AS SELECT deleted FROM siro.recordings WHERE id = $1;
@@ -544,7 +484,7 @@ EXECUTE recording(:'deleted_id');
 SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'recording';
 SELECT method, replace(replace(path, :'rec_id', 'REC'), :'deleted_id', 'DELETED') AS path,
 	   query, requests, status
-  FROM sim_requests();
+  FROM siro_requests();
 DEALLOCATE recording;
 
 -- a stable expression and a subquery's value
@@ -558,7 +498,7 @@ SELECT (SELECT count(*) FROM siro.recordings
 		 WHERE updated_at >= '2026-11-18' AND updated_at < '2026-11-19 20:00') AS expected;
 SELECT * FROM plan($$SELECT count(*) FROM siro.recordings
 					   WHERE updated_at > (SELECT max(t) FROM bounds)$$);
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- EXPLAIN ANALYZE adds what the scan did: pages, rows fetched (the empty
@@ -569,7 +509,7 @@ SELECT id FROM siro.recordings WHERE updated_at >= '2026-11-19';
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT id FROM siro.recordings WHERE id IN (:'rec_id', 'no-such-recording');
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM siro7.users;
-SELECT count(*) AS requests FROM sim_requests();
+SELECT count(*) AS requests FROM siro_requests();
 
 --
 -- credentials: a wrong token is the vendor's 401, with a hint, and not
@@ -583,16 +523,16 @@ CREATE SCHEMA siro_wrong;
 IMPORT FOREIGN SCHEMA siro FROM SERVER siro_wrong INTO siro_wrong;
 \x on
 SELECT * FROM sim_error('SELECT * FROM siro_wrong.users');
-SELECT code, replace(message, :'rec_id', 'REC') AS message, detail, hint, shows_token
+SELECT code, replace(message, :'rec_id', 'REC') AS message, detail, hint, shows_secret
   FROM sim_error(format('SELECT id FROM siro_wrong.recordings WHERE id = %L', :'rec_id'));
 \x off
 SELECT method, replace(path, :'rec_id', 'REC') AS path, query, requests, status
-  FROM sim_requests();
+  FROM siro_requests();
 ALTER USER MAPPING FOR CURRENT_USER SERVER siro_wrong OPTIONS (DROP token);
 \x on
 SELECT * FROM sim_error('SELECT * FROM siro_wrong.users');
 \x off
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- rate: without rate_limit a server takes Siro's 1000 requests a minute
@@ -610,7 +550,7 @@ SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'siro_default';
 SELECT * FROM sim_error($$SELECT conv_fdw.prefetch('siro.recordings', '5 minutes')$$);
 SELECT * FROM sim_error($$SELECT conv_fdw.prefetch('siro.users', '5 minutes')$$);
 \x off
-SELECT * FROM sim_requests();
+SELECT * FROM siro_requests();
 
 --
 -- clean up
@@ -619,7 +559,5 @@ SET client_min_messages = warning;
 DROP EXTENSION conv_fdw CASCADE;
 RESET client_min_messages;
 DROP SCHEMA siro, siro7, siro_wrong;
-DROP TABLE sim, sim_admin_out, all_recordings, sim_recordings, all_users,
-	local_notes, bounds;
-DROP FUNCTION sim_requests(), plan(text), sim_admin(text), shows_token(text),
-	sim_error(text), pushdown_check(text);
+DROP TABLE sim_admin_out, all_recordings, sim_recordings, all_users, local_notes, bounds;
+DROP FUNCTION siro_requests(), plan(text), sim_admin(text), pushdown_check(text);
