@@ -21,9 +21,10 @@ use warnings;
 
 use Exporter 'import';
 use PostgreSQL::Test::Cluster;
+use Test::More ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(fdw_node wait_until ev_server_sql);
+our @EXPORT_OK = qw(fdw_node wait_until ev_server_sql node_query node_error);
 
 =pod
 
@@ -84,8 +85,6 @@ sub ev_server_sql
 Call $cond every 0.1 s until it returns true or $timeout seconds pass;
 returns whether it became true.
 
-=back
-
 =cut
 
 sub wait_until
@@ -100,5 +99,52 @@ sub wait_until
 	}
 	return $cond->() ? 1 : 0;
 }
+
+=pod
+
+=item node_query($node, $sql)
+
+The output of SQL that must succeed; a failure is shown (diag), not died
+on, so that the test goes on to its assertions.
+
+=cut
+
+sub node_query
+{
+	my ($node, $sql) = @_;
+
+	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql);
+	Test::More::diag($stderr) if $ret != 0;
+	return $stdout;
+}
+
+=pod
+
+=item node_error($node, $sql)
+
+Run SQL that must fail, with VERBOSITY verbose; returns its error as a hash:
+ret, stdout, stderr, sqlstate, message, detail, hint, context.
+
+=cut
+
+sub node_error
+{
+	my ($node, $sql) = @_;
+
+	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql,
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+	my %e = (ret => $ret, stdout => $stdout, stderr => $stderr);
+	@e{qw(sqlstate message)} = $stderr =~ /ERROR:  ([0-9A-Z]{5}): (.*)/;
+	($e{detail})  = $stderr =~ /^DETAIL:  (.*)$/m;
+	($e{hint})    = $stderr =~ /^HINT:  (.*)$/m;
+	($e{context}) = $stderr =~ /^CONTEXT:  (.*)$/m;
+	return \%e;
+}
+
+=pod
+
+=back
+
+=cut
 
 1;

@@ -12,6 +12,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
 
+use ConvNode qw(node_error);
 use ConvSim;
 use EvSim qw(ev_json iso_epoch admin_json);
 
@@ -92,17 +93,10 @@ my @all_errors;
 # detail, hint, context (undef when absent), stdout, and the whole stderr.
 sub sql_error
 {
-	my ($sql) = @_;
+	my $e = node_error($node, @_);
 
-	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql,
-		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
-	push @all_errors, $stderr;
-	my %e = (ret => $ret, stdout => $stdout, stderr => $stderr);
-	@e{qw(sqlstate message)} = $stderr =~ /ERROR:  ([0-9A-Z]{5}): (.*)/;
-	($e{detail})  = $stderr =~ /^DETAIL:  (.*)$/m;
-	($e{hint})    = $stderr =~ /^HINT:  (.*)$/m;
-	($e{context}) = $stderr =~ /^CONTEXT:  (.*)$/m;
-	return \%e;
+	push @all_errors, $e->{stderr};
+	return $e;
 }
 
 # Run SQL that should succeed and compare its output; a failure shows the

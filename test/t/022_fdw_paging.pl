@@ -15,7 +15,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(ev_server_sql);
+use ConvNode qw(ev_server_sql node_query);
 use ConvSim;
 use EvSim qw(ev_json admin_json);
 
@@ -57,14 +57,7 @@ make_server('ev1',   '1', 'calls');
 make_server('evslow', '50', 'calls');
 
 # Run a query that must succeed; a failure shows its error, not a die.
-sub query
-{
-	my ($sql) = @_;
-
-	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql);
-	diag $stderr if $ret != 0;
-	return $stdout;
-}
+sub query { return node_query($node, @_); }
 
 # count, distinct count and md5 of the sorted ids, as the SQL below gives them
 sub id_summary

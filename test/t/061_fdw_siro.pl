@@ -20,7 +20,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node);
+use ConvNode qw(fdw_node node_query node_error);
 use ConvSim;
 use EvSim qw(admin_json iso_epoch);
 use SiroSim qw(siro_json $SIRO_BASE);
@@ -89,29 +89,11 @@ $node->safe_psql(
 });
 
 # Run a query that must succeed; a failure shows its error, not a die.
-sub query
-{
-	my ($sql) = @_;
-
-	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql);
-	diag $stderr if $ret != 0;
-	return $stdout;
-}
+sub query { return node_query($node, @_); }
 
 # Run SQL that must fail; returns its error: sqlstate, message, detail,
 # hint, stdout.
-sub sql_error
-{
-	my ($sql) = @_;
-
-	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql,
-		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
-	my %e = (ret => $ret, stdout => $stdout, stderr => $stderr);
-	@e{qw(sqlstate message)} = $stderr =~ /ERROR:  ([0-9A-Z]{5}): (.*)/;
-	($e{detail}) = $stderr =~ /^DETAIL:  (.*)$/m;
-	($e{hint})   = $stderr =~ /^HINT:  (.*)$/m;
-	return \%e;
-}
+sub sql_error { return node_error($node, @_); }
 
 # The requests to the recordings list logged after $mark.
 sub list_requests

@@ -16,7 +16,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node wait_until);
+use ConvNode qw(fdw_node wait_until node_query node_error);
 use ConvSim;
 use CcaiSim qw(ccai_json $CCAI_PREFIX);
 use EvSim qw(admin_json iso_epoch);
@@ -61,29 +61,11 @@ $node->safe_psql('postgres',
 	ccai_server_sql('ccslow', $url, "rate_limit '100000/s', page_size '50'", 'calls'));
 
 # Run a query that must succeed; a failure shows its error, not a die.
-sub query
-{
-	my ($sql) = @_;
-
-	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql);
-	diag $stderr if $ret != 0;
-	return $stdout;
-}
+sub query { return node_query($node, @_); }
 
 # Run SQL that must fail; returns its error: sqlstate, message, detail,
 # hint, stdout.
-sub sql_error
-{
-	my ($sql) = @_;
-
-	my ($ret, $stdout, $stderr) = $node->psql('postgres', $sql,
-		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
-	my %e = (ret => $ret, stdout => $stdout, stderr => $stderr);
-	@e{qw(sqlstate message)} = $stderr =~ /ERROR:  ([0-9A-Z]{5}): (.*)/;
-	($e{detail}) = $stderr =~ /^DETAIL:  (.*)$/m;
-	($e{hint})   = $stderr =~ /^HINT:  (.*)$/m;
-	return \%e;
-}
+sub sql_error { return node_error($node, @_); }
 
 # count, distinct count and md5 of the sorted ids, as the SQL below gives them
 sub id_summary
