@@ -297,7 +297,8 @@ conv_pager_next_request(ConvPager *pager)
 	{
 		/* without a bound, ask for everything if the vendor insists on one */
 		const char *since = pager->since != DT_NOBEGIN ?
-			conv_format_time(pager->since, pager->since_exact ? CONV_TIME_MICRO : CONV_TIME_MINUTE) : table->since_default;
+			conv_format_time(pager->since, pager->since_exact ? CONV_TIME_MICRO :
+							 table->since_millis ? CONV_TIME_MILLI : CONV_TIME_MINUTE) : table->since_default;
 
 		if (since)
 			appendStringInfo(&buf, "%c%s=%s", sep, conv_url_encode(table->since_param),

@@ -132,6 +132,8 @@ typedef struct ConvTableDef
 	const char *since_param;	/* "since", when the list takes one */
 	const char *since_default;	/* sent when the query has no lower bound
 								 * and the vendor requires one */
+	bool		since_millis;	/* the vendor reads a query's since to the
+								 * millisecond (ExecVision: the minute) */
 	const char *cursor_field;	/* JSON field of an object's paging time */
 	const char *cursor_fallback;	/* used when cursor_field is absent */
 	const char *id_field;		/* JSON field: last_id, and the identity

@@ -42,7 +42,8 @@
 #define CCAI_TAIL(path, col) \
 	.list_path = path, .paging = CONV_PAGING_SINCE, .since_param = col "[from]", \
 	.list_params = "sort_column=" col "&sort_direction=ASC", \
-	.since_default = CCAI_SINCE_ALL, .cursor_field = col, .id_field = "id", \
+	.since_default = CCAI_SINCE_ALL, .since_millis = true, \
+	.cursor_field = col, .id_field = "id", \
 	.page_param = "page", .until_param = col "[to]", .total_header = "Total", \
 	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER

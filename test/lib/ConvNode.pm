@@ -24,7 +24,7 @@ use PostgreSQL::Test::Cluster;
 use Test::More ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(fdw_node wait_until ev_server_sql node_query node_error);
+our @EXPORT_OK = qw(fdw_node wait_until server_sql ev_server_sql node_query node_error);
 
 =pod
 
@@ -53,30 +53,41 @@ sub fdw_node
 
 =pod
 
-=item ev_server_sql($name, $url, $options, @tables)
+=item server_sql($vendor, $name, $url, $options, @tables)
 
-The SQL that makes an ExecVision server $name on the simulator at $url
-(with the simulator's default credentials and more server options in
-$options, e.g. C<rate_limit '200/s'>), and a schema of the same name with
-the tables imported (all of them when @tables is empty).
+The SQL that makes a server $name of $vendor on the simulator at $url (with
+the simulator's default credentials for that vendor, and more server
+options in $options, e.g. C<rate_limit '200/s'>), and a schema of the same
+name with the vendor's tables imported (all of them when @tables is empty).
+ev_server_sql($name, ...) is server_sql('execvision', $name, ...).
 
 =cut
 
-sub ev_server_sql
+# the simulator's default credentials, as user mapping options
+my %sim_credentials = (
+	execvision => "username 'ev-user', password 'ev-secret'",
+	voicegain  => "token 'vg-token'",
+	siro       => "token 'siro-token'",
+	ccai       => "username 'acme', password 'ccai-token'",
+	cresta     => "token 'cresta-token'");
+
+sub server_sql
 {
-	my ($name, $url, $options, @tables) = @_;
+	my ($vendor, $name, $url, $options, @tables) = @_;
 
 	my $more = $options ? ", $options" : '';
 	my $limit_to = @tables ? 'LIMIT TO (' . join(', ', @tables) . ')' : '';
 	return qq{
 	CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '$url'$more);
+	  OPTIONS (vendor '$vendor', base_url '$url'$more);
 	CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-	  OPTIONS (username 'ev-user', password 'ev-secret');
+	  OPTIONS ($sim_credentials{$vendor});
 	CREATE SCHEMA $name;
-	IMPORT FOREIGN SCHEMA execvision $limit_to FROM SERVER $name INTO $name;
+	IMPORT FOREIGN SCHEMA $vendor $limit_to FROM SERVER $name INTO $name;
 };
 }
+
+sub ev_server_sql { return server_sql('execvision', @_); }
 
 =pod
 

@@ -15,7 +15,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node wait_until);
+use ConvNode qw(fdw_node wait_until server_sql);
 use ConvSim;
 
 my $call_path = '/v1/sa/call';
@@ -34,18 +34,7 @@ my $sim = ConvSim->start(
 my $node = fdw_node('fdw_voicegain');
 
 # A Voicegain server named $name on $url with its schema of the same name.
-sub vg_server_sql
-{
-	my ($name, $url, $options) = @_;
-	my $more = $options ? ", $options" : '';
-	return qq{
-	CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'voicegain', base_url '$url'$more);
-	CREATE USER MAPPING FOR CURRENT_USER SERVER $name OPTIONS (token 'vg-token');
-	CREATE SCHEMA $name;
-	IMPORT FOREIGN SCHEMA voicegain FROM SERVER $name INTO $name;
-};
-}
+sub vg_server_sql { return server_sql('voicegain', @_); }
 
 $node->safe_psql('postgres',
 	    'CREATE EXTENSION conv_fdw;'

@@ -13,7 +13,7 @@ use JSON::PP ();
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-use ConvNode qw(fdw_node wait_until);
+use ConvNode qw(fdw_node wait_until server_sql);
 use ConvSim;
 
 my $sim = ConvSim->start(
@@ -70,13 +70,8 @@ sub synced_watermark
 	return sql("SELECT watermark_id FROM conv_fdw.prefetched");
 }
 
-sql(    "CREATE EXTENSION conv_fdw;"
-	  . "CREATE SERVER vg FOREIGN DATA WRAPPER conv_fdw OPTIONS (vendor 'voicegain', "
-	  . "base_url '"
-	  . $sim->url
-	  . "', rate_limit '200/s', page_size '100');"
-	  . "CREATE USER MAPPING FOR CURRENT_USER SERVER vg OPTIONS (token 'vg-token');"
-	  . "CREATE SCHEMA vg; IMPORT FOREIGN SCHEMA voicegain FROM SERVER vg INTO vg;");
+sql('CREATE EXTENSION conv_fdw;'
+	  . server_sql('voicegain', 'vg', $sim->url, "rate_limit '200/s', page_size '100'"));
 
 my @all   = sim_calls();
 my @ready = exportable_ids();

@@ -16,7 +16,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node wait_until node_query node_error);
+use ConvNode qw(fdw_node wait_until node_query node_error server_sql);
 use ConvSim;
 use CcaiSim qw(ccai_json $CCAI_PREFIX);
 use EvSim qw(admin_json iso_epoch);
@@ -37,21 +37,7 @@ my $calls_path = "${CCAI_PREFIX}calls";
 # A CCAI server $name on the simulator at $surl, with more server options
 # in $options, and a schema of the same name with the tables imported (all
 # of them when @tables is empty).
-sub ccai_server_sql
-{
-	my ($name, $surl, $options, @tables) = @_;
-
-	my $more = $options ? ", $options" : '';
-	my $limit_to = @tables ? 'LIMIT TO (' . join(', ', @tables) . ')' : '';
-	return qq{
-	CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'ccai', base_url '$surl'$more);
-	CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-	  OPTIONS (username 'acme', password 'ccai-token');
-	CREATE SCHEMA $name;
-	IMPORT FOREIGN SCHEMA ccai $limit_to FROM SERVER $name INTO $name;
-};
-}
+sub ccai_server_sql { return server_sql('ccai', @_); }
 
 $node->safe_psql('postgres', 'CREATE EXTENSION conv_fdw');
 $node->safe_psql('postgres', ccai_server_sql('cc', $url, "rate_limit '100000/s'"));
