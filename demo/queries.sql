@@ -4,8 +4,8 @@
 \pset footer off
 \set QUIET off
 
-\echo '== the foreign tables IMPORT FOREIGN SCHEMA created'
-\det ev.*
+\echo '== the foreign tables IMPORT FOREIGN SCHEMA created, one schema per vendor'
+\det *.*
 
 \echo '== calls per direction over the last 7 days (call_time >= ... becomes since=...)'
 SELECT direction, count(*) AS calls,
@@ -150,4 +150,6 @@ EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM ev.calls WHERE call_time >= now() - interval '7 days';
 
 \echo '== every session and the worker share one rate budget per server'
-SELECT * FROM conv_fdw.rate_status;
+SELECT server, current_window, rate_limit, used, waits,
+       round(wait_ms::numeric) AS wait_ms, throttled
+  FROM conv_fdw.rate_status;
