@@ -59,6 +59,8 @@ The SQL that makes a server $name of $vendor on the simulator at $url (with
 the simulator's default credentials for that vendor, and more server
 options in $options, e.g. C<rate_limit '200/s'>), and a schema of the same
 name with the vendor's tables imported (all of them when @tables is empty).
+$options may also be a hash: { options => "...", mapping => "username 'u',
+password 'p'" } for other credentials than the simulator's.
 ev_server_sql($name, ...) is server_sql('execvision', $name, ...).
 
 =cut
@@ -75,13 +77,15 @@ sub server_sql
 {
 	my ($vendor, $name, $url, $options, @tables) = @_;
 
-	my $more = $options ? ", $options" : '';
+	my %o = ref $options ? %$options : (options => $options);
+	my $mapping = $o{mapping} // $sim_credentials{$vendor};
+	my $more = $o{options} ? ", $o{options}" : '';
 	my $limit_to = @tables ? 'LIMIT TO (' . join(', ', @tables) . ')' : '';
 	return qq{
 	CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
 	  OPTIONS (vendor '$vendor', base_url '$url'$more);
 	CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-	  OPTIONS ($sim_credentials{$vendor});
+	  OPTIONS ($mapping);
 	CREATE SCHEMA $name;
 	IMPORT FOREIGN SCHEMA $vendor $limit_to FROM SERVER $name INTO $name;
 };

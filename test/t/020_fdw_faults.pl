@@ -12,7 +12,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
 
-use ConvNode qw(node_error);
+use ConvNode qw(node_error ev_server_sql);
 use ConvSim;
 use EvSim qw(ev_json iso_epoch admin_json);
 
@@ -40,47 +40,23 @@ my $n_users    = scalar @{ ev_json($sim, 'users') };
 # https with and without the test CA.  Their rate_limit is raised: the
 # vendor's default (5/s in the New York day) would make the timings depend
 # on the time of day.
+my ($tls, $ca) = ($sim->tls_url, $sim->ca_file);
 $node->safe_psql(
-	'postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '$url');
-	CREATE SERVER ev100 FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '$url', page_size '100');
-	CREATE SERVER evr1 FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '$url', max_retries '1');
-	CREATE SERVER evbadpw FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '$url');
-	CREATE SERVER evtls FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '@{[ $sim->tls_url ]}',
-	           ca_file '@{[ $sim->ca_file ]}');
-	CREATE SERVER evnoca FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '@{[ $sim->tls_url ]}');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev100
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evr1
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evbadpw
-	  OPTIONS (username 'ev-user', password '$bad_pw');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evtls
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evnoca
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls, users) FROM SERVER ev INTO ev;
-	CREATE SCHEMA ev100;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls) FROM SERVER ev100 INTO ev100;
-	CREATE SCHEMA evr1;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER evr1 INTO evr1;
-	CREATE SCHEMA evbadpw;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER evbadpw INTO evbadpw;
-	CREATE SCHEMA evtls;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER evtls INTO evtls;
-	CREATE SCHEMA evnoca;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER evnoca INTO evnoca;
-});
+	'postgres',
+	join('',
+		'CREATE EXTENSION conv_fdw;',
+		ev_server_sql('ev',    $url, "rate_limit '1000/s'", 'calls', 'users'),
+		ev_server_sql('ev100', $url, "rate_limit '1000/s', page_size '100'", 'calls'),
+		ev_server_sql('evr1',  $url, "rate_limit '1000/s', max_retries '1'", 'users'),
+		ev_server_sql(
+			'evbadpw', $url,
+			{
+				options => "rate_limit '1000/s'",
+				mapping => "username 'ev-user', password '$bad_pw'"
+			},
+			'users'),
+		ev_server_sql('evtls',  $tls, "rate_limit '1000/s', ca_file '$ca'", 'users'),
+		ev_server_sql('evnoca', $tls, "rate_limit '1000/s'", 'users')));
 
 my $calls_path = '/api/ev/2/calls';
 my $users_path = '/api/ev/2/users';

@@ -11,7 +11,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node);
+use ConvNode qw(fdw_node ev_server_sql);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -26,30 +26,15 @@ admin_json($sim, 'POST', 'config', { rate_limits => JSON::PP::false });
 my $node = fdw_node('fdw_cancel');
 
 my $url = $sim->url;
+# ev429: a server of its own for a 429, which pauses the whole server;
+# evrate: one that allows a request a minute
 $node->safe_psql(
-	'postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '$url');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls, users) FROM SERVER ev INTO ev;
-	-- a server of its own for a 429, which pauses the whole server
-	CREATE SERVER ev429 FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1000/s', base_url '$url');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev429
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev429;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER ev429 INTO ev429;
-	-- and one that allows a request a minute
-	CREATE SERVER evrate FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', rate_limit '1/min', base_url '$url');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evrate
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA evrate;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER evrate INTO evrate;
-});
+	'postgres',
+	join('',
+		'CREATE EXTENSION conv_fdw;',
+		ev_server_sql('ev',     $url, "rate_limit '1000/s'", 'calls', 'users'),
+		ev_server_sql('ev429',  $url, "rate_limit '1000/s'", 'users'),
+		ev_server_sql('evrate', $url, "rate_limit '1/min'",  'users')));
 
 my $live_calls = scalar @{ admin_json($sim, 'GET', 'execvision/calls') };
 my $n_users = $node->safe_psql('postgres', 'SELECT count(*) FROM ev.users');

@@ -14,6 +14,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
+use ConvNode qw(ev_server_sql);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -48,31 +49,23 @@ $node->append_conf('postgresql.conf',
 $node->start;
 
 my $url = $sim->url;
+my %mapping = (
+	good => "username '$user', password '$password'",
+	bad  => "username '$user', password '$bad_password'");
 $node->safe_psql(
-	'postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '$url', rate_limit '1000/s',
-	           max_retries '1');
-	CREATE SERVER evbad FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '$url', rate_limit '1000/s');
-	CREATE SERVER evtls FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '@{[ $sim->tls_url ]}', rate_limit '1000/s');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username '$user', password '$password');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evbad
-	  OPTIONS (username '$user', password '$bad_password');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER evtls
-	  OPTIONS (username '$user', password '$password');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision FROM SERVER ev INTO ev;
-	CREATE SCHEMA evbad;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls, users) FROM SERVER evbad INTO evbad;
-	CREATE SCHEMA evtls;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (users) FROM SERVER evtls INTO evtls;
+	'postgres',
+	join('',
+		'CREATE EXTENSION conv_fdw;',
+		ev_server_sql('ev', $url,
+			{ options => "rate_limit '1000/s', max_retries '1'", mapping => $mapping{good} }),
+		ev_server_sql('evbad', $url,
+			{ options => "rate_limit '1000/s'", mapping => $mapping{bad} }, 'calls', 'users'),
+		ev_server_sql('evtls', $sim->tls_url,
+			{ options => "rate_limit '1000/s'", mapping => $mapping{good} }, 'users'),
+		qq{
 	CREATE FOREIGN TABLE public.typed_calls (id text, state bigint)
 	  SERVER ev OPTIONS (endpoint 'calls');
-});
+}));
 
 # From here on the server logs everything it can.
 $node->append_conf('postgresql.conf', q{

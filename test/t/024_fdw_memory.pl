@@ -15,7 +15,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-use ConvNode qw(fdw_node);
+use ConvNode qw(fdw_node ev_server_sql);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -31,16 +31,9 @@ my $live = scalar @{ admin_json($sim, 'GET', 'execvision/calls') };
 my $node = fdw_node('fdw_memory');
 
 my $url = $sim->url;
-$node->safe_psql(
-	'postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '$url', rate_limit '100000/s');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls) FROM SERVER ev INTO ev;
-});
+$node->safe_psql('postgres',
+	'CREATE EXTENSION conv_fdw;'
+	  . ev_server_sql('ev', $url, "rate_limit '100000/s'", 'calls'));
 
 my $small = 2000;
 cmp_ok($live, '>', 19000, "the simulator has $live calls");

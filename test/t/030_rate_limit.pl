@@ -19,6 +19,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
+use ConvNode qw(ev_server_sql);
 use ConvSim;
 use EvSim qw(admin_json iso_epoch);
 
@@ -39,15 +40,7 @@ sub create_server
 {
 	my ($node, $name, $options) = @_;
 
-	$node->safe_psql(
-		'postgres', qq{
-		CREATE SERVER $name FOREIGN DATA WRAPPER conv_fdw
-		  OPTIONS (vendor 'execvision', base_url '$url'@{[ $options ? ", $options" : '' ]});
-		CREATE USER MAPPING FOR CURRENT_USER SERVER $name
-		  OPTIONS (username 'ev-user', password 'ev-secret');
-		CREATE SCHEMA $name;
-		IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls) FROM SERVER $name INTO $name;
-	});
+	$node->safe_psql('postgres', ev_server_sql($name, $url, $options, 'calls'));
 	return;
 }
 

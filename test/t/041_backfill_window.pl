@@ -12,7 +12,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node wait_until);
+use ConvNode qw(fdw_node wait_until ev_server_sql);
 use ConvSim;
 use EvSim qw(admin_json);
 
@@ -41,17 +41,9 @@ sub rate_limit
 
 my $url = $sim->url;
 my $slow = rate_limit(1);
-$node->safe_psql(
-	'postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER ev FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'execvision', base_url '$url', rate_limit '$slow',
-	           rate_timezone 'UTC');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER ev
-	  OPTIONS (username 'ev-user', password 'ev-secret');
-	CREATE SCHEMA ev;
-	IMPORT FOREIGN SCHEMA execvision LIMIT TO (calls) FROM SERVER ev INTO ev;
-});
+$node->safe_psql('postgres',
+	'CREATE EXTENSION conv_fdw;'
+	  . ev_server_sql('ev', $url, "rate_limit '$slow', rate_timezone 'UTC'", 'calls'));
 is($node->safe_psql('postgres', 'SELECT current_window <> \'otherwise\' FROM conv_fdw.rate_status'),
 	't', 'the slow window is in force');
 

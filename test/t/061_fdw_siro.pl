@@ -20,7 +20,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-use ConvNode qw(fdw_node node_query node_error);
+use ConvNode qw(fdw_node node_query node_error server_sql);
 use ConvSim;
 use EvSim qw(admin_json iso_epoch);
 use SiroSim qw(siro_json $SIRO_BASE);
@@ -42,18 +42,11 @@ my $node = fdw_node('fdw_siro');
 # "changes" plans for that id, so a query that projects visit(id) makes
 # them between two of its pages.
 $node->safe_psql(
-	'postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER siro FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'siro', base_url '$url', rate_limit '100000/s');
-	CREATE SERVER siro10 FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'siro', base_url '$url', rate_limit '100000/s', page_size '10');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER siro OPTIONS (token 'siro-token');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER siro10 OPTIONS (token 'siro-token');
-	CREATE SCHEMA siro;
-	IMPORT FOREIGN SCHEMA siro FROM SERVER siro INTO siro;
-	CREATE SCHEMA siro10;
-	IMPORT FOREIGN SCHEMA siro FROM SERVER siro10 INTO siro10;
+	'postgres',
+	'CREATE EXTENSION conv_fdw;'
+	  . server_sql('siro', 'siro',   $url, "rate_limit '100000/s'")
+	  . server_sql('siro', 'siro10', $url, "rate_limit '100000/s', page_size '10'")
+	  . qq{
 
 	CREATE TABLE admin_out (line text);
 	CREATE FUNCTION sim_admin(method text, path text, body text DEFAULT NULL)
@@ -322,14 +315,7 @@ is($e->{message}, 'foreign table "recordings" cannot be prefetched', 'prefetch: 
 $sim->stop;
 my $q = ConvSim->start(%data, calls => 100, https => 0, siro_per_minute => 4);
 my $qurl = $q->url;
-$node->safe_psql(
-	'postgres', qq{
-	CREATE SERVER siroq FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'siro', base_url '$qurl', page_size '10');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER siroq OPTIONS (token 'siro-token');
-	CREATE SCHEMA siroq;
-	IMPORT FOREIGN SCHEMA siro LIMIT TO (users) FROM SERVER siroq INTO siroq;
-});
+$node->safe_psql('postgres', server_sql('siro', 'siroq', $qurl, "page_size '10'", 'users'));
 is(query(q{SELECT rate_limit FROM conv_fdw.rate_status WHERE server = 'siroq'}), '16.6667/s',
 	"the server keeps Siro's default rate, 1000 a minute");
 # a minute boundary among the first four requests would reset the count

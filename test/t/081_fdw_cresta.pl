@@ -12,7 +12,7 @@ use JSON::PP ();
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-use ConvNode qw(fdw_node);
+use ConvNode qw(fdw_node server_sql);
 use ConvSim;
 
 my $sim = ConvSim->start(
@@ -33,16 +33,10 @@ my $template = "$prefix/scorecardTemplates/retention-save" =~ s{^/v1/}{}r;
 my $conversation =
   "$prefix/conversations/0e29b7ef-d1a9-4acb-85ce-04cf91a3a942" =~ s{^/v1/}{}r;
 
-$node->safe_psql('postgres', qq{
-	CREATE EXTENSION conv_fdw;
-	CREATE SERVER cr FOREIGN DATA WRAPPER conv_fdw
-	  OPTIONS (vendor 'cresta', base_url '$url', customer 'acme',
-			   profile 'default', rate_limit '1000/s', page_size '40');
-	CREATE USER MAPPING FOR CURRENT_USER SERVER cr
-	  OPTIONS (token 'cresta-token');
-	CREATE SCHEMA cr;
-	IMPORT FOREIGN SCHEMA cresta FROM SERVER cr INTO cr;
-});
+$node->safe_psql('postgres',
+	'CREATE EXTENSION conv_fdw;'
+	  . server_sql('cresta', 'cr', $url,
+		"customer 'acme', profile 'default', rate_limit '1000/s', page_size '40'"));
 
 # Percent-encoding of query parameters, both ways.
 sub uri_escape
