@@ -64,12 +64,13 @@ SELECT c.relname, c.relkind, s.srvname, ft.ftoptions
 
 -- the contract's types: ids bigint (the vendor's are integers), times
 -- timestamptz, counts bigint, measures double precision, nested objects
--- and arrays jsonb; the API's fields are snake_case, so every column names
--- its field
+-- and arrays jsonb; the API's fields are snake_case, so a column whose
+-- name is not its own camelCase (created_at) names its field
 \d cc.calls
 SELECT a.attrelid::regclass AS "table",
 	   string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ||
-				  CASE WHEN a.attfdwoptions = ARRAY['json_path=' || a.attname] THEN ''
+				  CASE WHEN a.attfdwoptions IS NULL OR
+							a.attfdwoptions = ARRAY['json_path=' || a.attname] THEN ''
 					   ELSE ' ' || array_to_string(a.attfdwoptions, ',') END,
 				  ', ' ORDER BY a.attnum) AS columns
   FROM pg_attribute a

@@ -300,13 +300,15 @@ create_table_command(ImportForeignSchemaStmt *stmt, ForeignServer *server,
 	for (i = 0; i < table->ncolumns; i++)
 	{
 		const ConvColumnDef *col = &table->columns[i];
+		const char *path = conv_column_def_path(table, col);
 
 		appendStringInfo(&buf, "%s\n  %s %s", i > 0 ? "," : "",
 						 quote_identifier(col->name),
 						 format_type_be(col->type));
-		if (col->json_path != NULL)
+		if (col->json_path != NULL ||
+			strcmp(path, conv_default_json_path(col->name)) != 0)
 			appendStringInfo(&buf, " OPTIONS (json_path %s)",
-							 quote_literal_cstr(col->json_path));
+							 quote_literal_cstr(path));
 		/* what an INSERT that leaves the column out sends the vendor */
 		if (col->default_expr != NULL)
 			appendStringInfo(&buf, " DEFAULT %s", col->default_expr);

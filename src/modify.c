@@ -230,8 +230,7 @@ check_required_columns(ConvModifyState *ms)
 	for (int i = 0; i < ms->table->ncolumns; i++)
 	{
 		const ConvColumnDef *def = &ms->table->columns[i];
-		const char *path = def->json_path ? def->json_path :
-			conv_default_json_path(def->name);
+		const char *path = conv_column_def_path(ms->table, def);
 		bool		found = false;
 
 		for (int c = 0; c < ms->ncolumns && !found; c++)

@@ -184,7 +184,7 @@ pushable_path(const ConvTableDef *table, const ConvPushable *p)
 		const ConvColumnDef *col = &table->columns[i];
 
 		if (strcmp(col->name, p->column) == 0)
-			return col->json_path ? col->json_path : conv_default_json_path(col->name);
+			return conv_column_def_path(table, col);
 	}
 	elog(ERROR, "vendor table \"%s\" pushes down unknown column \"%s\"",
 		 table->name, p->column);

@@ -97,16 +97,23 @@ conv_find_column_def(const ConvTableDef *table, const char *json_path)
 	for (int i = 0; i < table->ncolumns; i++)
 	{
 		const ConvColumnDef *col = &table->columns[i];
-		char	   *path = col->json_path ? (char *) col->json_path :
-			conv_default_json_path(col->name);
-		bool		match = strcmp(path, json_path) == 0;
 
-		if (path != col->json_path)
-			pfree(path);
-		if (match)
+		if (strcmp(conv_column_def_path(table, col), json_path) == 0)
 			return col;
 	}
 	return NULL;
+}
+
+/*
+ * The JSON field a column of a vendor's table reads: its json_path, or
+ * else its name or the camelCase of it, as the vendor names fields.
+ */
+const char *
+conv_column_def_path(const ConvTableDef *table, const ConvColumnDef *col)
+{
+	if (col->json_path)
+		return col->json_path;
+	return table->snake_case_fields ? col->name : conv_default_json_path(col->name);
 }
 
 /*

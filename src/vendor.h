@@ -180,6 +180,9 @@ typedef struct ConvTableDef
 								 * row; NULL: no INSERT */
 	const char *insert_field;	/* the created object's field in the POST's
 								 * response: "scorecard"; NULL: the body */
+	bool		snake_case_fields;	/* a column's field is its own name (the
+									 * API's fields are snake_case), not the
+									 * camelCase of it */
 	const ConvColumnDef *columns;
 	int			ncolumns;
 	const ConvPushable *pushables;
@@ -215,6 +218,8 @@ extern const ConvTableDef *conv_find_table_def(const ConvVendorDef *vendor,
 extern const ConvColumnDef *conv_find_column_def(const ConvTableDef *table,
 												 const char *json_path);
 extern char *conv_default_json_path(const char *column_name);
+extern const char *conv_column_def_path(const ConvTableDef *table,
+										const ConvColumnDef *col);
 
 /* the vendors, one file each */
 extern const ConvVendorDef conv_execvision_vendor;

@@ -16,7 +16,7 @@
  * (teams, menus, statuses) follow the Link header.  Calls are looked up
  * by id.  Each account has its own host, so base_url is required; HTTP
  * Basic takes the subdomain as user name and an API token as password.
- * The API's fields are snake_case: every column names its field.
+ * The API's fields are snake_case, as the columns' names are.
  *
  * src/vendor_ccai.c
  *
@@ -43,7 +43,7 @@
 	.list_path = path, .paging = CONV_PAGING_SINCE, .since_param = col "[from]", \
 	.list_params = "sort_column=" col "&sort_direction=ASC", \
 	.since_default = CCAI_SINCE_ALL, .since_millis = true, \
-	.cursor_field = col, .id_field = "id", \
+	.cursor_field = col, .id_field = "id", .snake_case_fields = true, \
 	.page_param = "page", .until_param = col "[to]", .total_header = "Total", \
 	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER
@@ -51,6 +51,7 @@
 /* a small list that follows the Link header */
 #define CCAI_LINKED(path) \
 	.list_path = path, .paging = CONV_PAGING_LINK, .id_field = "id", \
+	.snake_case_fields = true, \
 	.limit_param = "per", .default_page_size = CCAI_MAX_PER, \
 	.max_page_size = CCAI_MAX_PER
 
@@ -64,45 +65,45 @@
 	{"end_user_id", INT8OID, "end_user.id"}, \
 	{"end_user_identifier", TEXTOID, "end_user.identifier"}, \
 	{"out_contact_id", TEXTOID, "end_user.out_contact_id"}, \
-	{"end_user", JSONBOID, "end_user"}
+	{"end_user", JSONBOID}
 
 #define CCAI_CONTACT_TAIL_COLUMNS \
-	{"participants", JSONBOID, "participants"}, \
-	{"transfers", JSONBOID, "transfers"}, \
-	{"rating", INT8OID, "rating"}, \
-	{"has_feedback", BOOLOID, "has_feedback"}, \
-	{"out_ticket_id", TEXTOID, "out_ticket_id"}, \
-	{"out_ticket_url", TEXTOID, "out_ticket_url"}
+	{"participants", JSONBOID}, \
+	{"transfers", JSONBOID}, \
+	{"rating", INT8OID}, \
+	{"has_feedback", BOOLOID}, \
+	{"out_ticket_id", TEXTOID}, \
+	{"out_ticket_url", TEXTOID}
 
 static const ConvColumnDef calls_columns[] = {
-	{"id", INT8OID, "id"},
-	{"parent_id", INT8OID, "parent_id"},
-	{"call_type", TEXTOID, "call_type"},
-	{"status", TEXTOID, "status"},
-	{"lang", TEXTOID, "lang"},
-	{"created_at", TIMESTAMPTZOID, "created_at"},
-	{"queued_at", TIMESTAMPTZOID, "queued_at"},
-	{"connecting_at", TIMESTAMPTZOID, "connecting_at"},
-	{"connected_at", TIMESTAMPTZOID, "connected_at"},
-	{"ended_at", TIMESTAMPTZOID, "ended_at"},
-	{"updated_at", TIMESTAMPTZOID, "updated_at"},
-	{"duration", FLOAT8OID, "duration"},
-	{"wait_duration", FLOAT8OID, "wait_duration"},
-	{"hold_duration", FLOAT8OID, "hold_duration"},
+	{"id", INT8OID},
+	{"parent_id", INT8OID},
+	{"call_type", TEXTOID},
+	{"status", TEXTOID},
+	{"lang", TEXTOID},
+	{"created_at", TIMESTAMPTZOID},
+	{"queued_at", TIMESTAMPTZOID},
+	{"connecting_at", TIMESTAMPTZOID},
+	{"connected_at", TIMESTAMPTZOID},
+	{"ended_at", TIMESTAMPTZOID},
+	{"updated_at", TIMESTAMPTZOID},
+	{"duration", FLOAT8OID},
+	{"wait_duration", FLOAT8OID},
+	{"hold_duration", FLOAT8OID},
 	{"agent_id", INT8OID, "agent.id"},
-	{"agent", JSONBOID, "agent"},
+	{"agent", JSONBOID},
 	{"menu_id", INT8OID, "menu.id"},
-	{"menu", JSONBOID, "menu"},
+	{"menu", JSONBOID},
 	CCAI_END_USER_COLUMNS,
 	CCAI_CONTACT_TAIL_COLUMNS,
-	{"fail_reason", TEXTOID, "fail_reason"},
-	{"disconnected_by", TEXTOID, "disconnected_by"},
-	{"voicemail_reason", TEXTOID, "voicemail_reason"},
-	{"recording_url", TEXTOID, "recording_url"},
-	{"recording_permission", TEXTOID, "recording_permission"},
-	{"support_number", TEXTOID, "support_number"},
-	{"photos", JSONBOID, "photos"},
-	{"videos", JSONBOID, "videos"},
+	{"fail_reason", TEXTOID},
+	{"disconnected_by", TEXTOID},
+	{"voicemail_reason", TEXTOID},
+	{"recording_url", TEXTOID},
+	{"recording_permission", TEXTOID},
+	{"support_number", TEXTOID},
+	{"photos", JSONBOID},
+	{"videos", JSONBOID},
 };
 
 /*
@@ -126,25 +127,25 @@ static const ConvPushable calls_pushables[] = {
 };
 
 static const ConvColumnDef chats_columns[] = {
-	{"id", INT8OID, "id"},
-	{"parent_id", INT8OID, "parent_id"},
-	{"chat_type", TEXTOID, "chat_type"},
-	{"status", TEXTOID, "status"},
-	{"lang", TEXTOID, "lang"},
-	{"created_at", TIMESTAMPTZOID, "created_at"},
-	{"queued_at", TIMESTAMPTZOID, "queued_at"},
-	{"assigned_at", TIMESTAMPTZOID, "assigned_at"},
-	{"ended_at", TIMESTAMPTZOID, "ended_at"},
-	{"updated_at", TIMESTAMPTZOID, "updated_at"},
-	{"duration", FLOAT8OID, "duration"},
-	{"wait_duration", FLOAT8OID, "wait_duration"},
+	{"id", INT8OID},
+	{"parent_id", INT8OID},
+	{"chat_type", TEXTOID},
+	{"status", TEXTOID},
+	{"lang", TEXTOID},
+	{"created_at", TIMESTAMPTZOID},
+	{"queued_at", TIMESTAMPTZOID},
+	{"assigned_at", TIMESTAMPTZOID},
+	{"ended_at", TIMESTAMPTZOID},
+	{"updated_at", TIMESTAMPTZOID},
+	{"duration", FLOAT8OID},
+	{"wait_duration", FLOAT8OID},
 	{"agent_id", INT8OID, "agent.id"},
-	{"agent", JSONBOID, "agent"},
+	{"agent", JSONBOID},
 	{"menu_id", INT8OID, "menu.id"},
-	{"menu", JSONBOID, "menu"},
+	{"menu", JSONBOID},
 	CCAI_END_USER_COLUMNS,
 	CCAI_CONTACT_TAIL_COLUMNS,
-	{"message_counts", JSONBOID, "message_counts"},
+	{"message_counts", JSONBOID},
 };
 
 static const ConvPushable chats_pushables[] = {
@@ -154,21 +155,21 @@ static const ConvPushable chats_pushables[] = {
 };
 
 static const ConvColumnDef agents_columns[] = {
-	{"id", INT8OID, "id"},
-	{"name", TEXTOID, "name"},
-	{"first_name", TEXTOID, "first_name"},
-	{"last_name", TEXTOID, "last_name"},
-	{"email", TEXTOID, "email"},
-	{"agent_number", TEXTOID, "agent_number"},
-	{"status", TEXTOID, "status"},
-	{"user_status_id", INT8OID, "user_status_id"},
-	{"status_updated_at", TIMESTAMPTZOID, "status_updated_at"},
-	{"teams", JSONBOID, "teams"},
-	{"roles", JSONBOID, "roles"},
-	{"languages", JSONBOID, "languages"},
-	{"avatar_url", TEXTOID, "avatar_url"},
-	{"phone_number", TEXTOID, "phone_number"},
-	{"created_at", TIMESTAMPTZOID, "created_at"},
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"first_name", TEXTOID},
+	{"last_name", TEXTOID},
+	{"email", TEXTOID},
+	{"agent_number", TEXTOID},
+	{"status", TEXTOID},
+	{"user_status_id", INT8OID},
+	{"status_updated_at", TIMESTAMPTZOID},
+	{"teams", JSONBOID},
+	{"roles", JSONBOID},
+	{"languages", JSONBOID},
+	{"avatar_url", TEXTOID},
+	{"phone_number", TEXTOID},
+	{"created_at", TIMESTAMPTZOID},
 };
 
 static const ConvPushable agents_pushables[] = {
@@ -177,13 +178,13 @@ static const ConvPushable agents_pushables[] = {
 };
 
 static const ConvColumnDef agent_activity_logs_columns[] = {
-	{"id", INT8OID, "id"},
-	{"agent_id", INT8OID, "agent_id"},
-	{"status", TEXTOID, "status"},
-	{"user_status_id", INT8OID, "user_status_id"},
-	{"started_at", TIMESTAMPTZOID, "started_at"},
-	{"ended_at", TIMESTAMPTZOID, "ended_at"},
-	{"duration", FLOAT8OID, "duration"},
+	{"id", INT8OID},
+	{"agent_id", INT8OID},
+	{"status", TEXTOID},
+	{"user_status_id", INT8OID},
+	{"started_at", TIMESTAMPTZOID},
+	{"ended_at", TIMESTAMPTZOID},
+	{"duration", FLOAT8OID},
 };
 
 static const ConvPushable agent_activity_logs_pushables[] = {
@@ -192,32 +193,32 @@ static const ConvPushable agent_activity_logs_pushables[] = {
 };
 
 static const ConvColumnDef teams_columns[] = {
-	{"id", INT8OID, "id"},
-	{"name", TEXTOID, "name"},
-	{"parent_id", INT8OID, "parent_id"},
-	{"position", INT8OID, "position"},
-	{"deleted", BOOLOID, "deleted"},
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"parent_id", INT8OID},
+	{"position", INT8OID},
+	{"deleted", BOOLOID},
 };
 
 static const ConvColumnDef menus_columns[] = {
-	{"id", INT8OID, "id"},
-	{"name", TEXTOID, "name"},
-	{"menu_type", TEXTOID, "menu_type"},
-	{"parent_id", INT8OID, "parent_id"},
-	{"position", INT8OID, "position"},
-	{"deleted", BOOLOID, "deleted"},
-	{"hidden", BOOLOID, "hidden"},
-	{"output_msg", TEXTOID, "output_msg"},
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"menu_type", TEXTOID},
+	{"parent_id", INT8OID},
+	{"position", INT8OID},
+	{"deleted", BOOLOID},
+	{"hidden", BOOLOID},
+	{"output_msg", TEXTOID},
 };
 
 static const ConvColumnDef user_statuses_columns[] = {
-	{"id", INT8OID, "id"},
-	{"name", TEXTOID, "name"},
-	{"color", TEXTOID, "color"},
-	{"wrap_up", BOOLOID, "wrap_up"},
-	{"system", BOOLOID, "system"},
-	{"position", INT8OID, "position"},
-	{"deleted", BOOLOID, "deleted"},
+	{"id", INT8OID},
+	{"name", TEXTOID},
+	{"color", TEXTOID},
+	{"wrap_up", BOOLOID},
+	{"system", BOOLOID},
+	{"position", INT8OID},
+	{"deleted", BOOLOID},
 };
 
 /*
