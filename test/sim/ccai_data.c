@@ -478,20 +478,6 @@ take_call(int i, SimTime t)
 	return true;
 }
 
-/*
- * Give "size" calls updated before t exactly the updated_at t, as a bulk
- * job does (Rails' update_all): tailing must get past a timestamp shared
- * by more calls than a page holds.
- */
-static void
-make_cluster(SimTime t, int size)
-{
-	SimRng		r;
-
-	rng_seed(&r, sim_config.seed, CCAI_S_CLUSTER, 0);
-	rng_cluster(&r, ccai.calls.nrows, size, 4, take_call, t);
-}
-
 /* Index of the status of kind k named name, or -1. */
 int
 ccai_status_index(const CcaiKind *k, const char *name)
@@ -720,8 +706,13 @@ ccai_generate(void)
 	generate_activity();
 	generate_contacts(&ccai_call_kind, sim_config.calls);
 	generate_contacts(&ccai_chat_kind, sim_config.calls / 2);
-	make_cluster(sim_config.anchor - 2 * USECS_PER_DAY - sim_config.anchor % USECS_PER_SEC,
-				 sim_config.calls >= 3000 ? 150 : sim_config.calls / 20);
+	/*
+	 * a bulk job (Rails' update_all) gave more calls one updated_at than a
+	 * page holds: tailing must get past it
+	 */
+	rng_cluster(CCAI_S_CLUSTER, 0, ccai.calls.nrows,
+				sim_config.calls >= 3000 ? 150 : sim_config.calls / 20, 4, take_call,
+				sim_config.anchor - 2 * USECS_PER_DAY - sim_config.anchor % USECS_PER_SEC);
 	ccai_reindex(&ccai.calls);
 	ccai_reindex(&ccai.chats);
 	ccai_reindex(&ccai.agents);

@@ -412,20 +412,6 @@ take_scorecard(int i, SimTime t)
 	return true;
 }
 
-/*
- * A bulk change (say a template's revision) gave "size" scorecards
- * updated before t the updateTime t, on a whole second: paging must get
- * through ties larger than a page.
- */
-static void
-make_cluster(SimTime t, int size)
-{
-	SimRng		r;
-
-	rng_seed(&r, sim_config.seed, CR_S_CLUSTER, 0);
-	rng_cluster(&r, cr.nblock, size, 4, take_scorecard, t);
-}
-
 /* Scorecards (calls/3) evenly over --days days before the anchor. */
 static void
 generate_scorecards(void)
@@ -447,8 +433,9 @@ generate_scorecards(void)
 		cr.nblock = i + 1;
 	}
 	cr.next_index = n;
-	make_cluster(sim_config.anchor - 3 * USECS_PER_DAY -
-				 sim_config.anchor % USECS_PER_SEC, big);
+	/* a bulk change (a template's revision) on a whole second, larger than a page */
+	rng_cluster(CR_S_CLUSTER, 0, cr.nblock, big, 4, take_scorecard,
+				sim_config.anchor - 3 * USECS_PER_DAY - sim_config.anchor % USECS_PER_SEC);
 
 	cr.cap = n + 1024;
 	cr.by_update = malloc(cr.cap * sizeof(CrScorecard *));

@@ -389,19 +389,6 @@ take_call(int i, SimTime t)
 	return true;
 }
 
-/*
- * Give "size" calls modified before t exactly the modified time t, as a
- * bulk CRM update does: paging must survive clusters larger than a page.
- */
-static void
-make_cluster(SimTime t, int size, int salt)
-{
-	SimRng		r;
-
-	rng_seed(&r, sim_config.seed, EV_S_CLUSTER, salt);
-	rng_cluster(&r, ev.ncalls, size, 4, take_call, t);
-}
-
 /* Calls over the last --days days, some deleted, with modified clusters. */
 static void
 generate_calls(void)
@@ -420,10 +407,15 @@ generate_calls(void)
 		generate_call(c, i, end - span + (span / n) * i + rng_int(&r, 0, 59) * USECS_PER_SEC,
 					  sim_config.anchor);
 	}
-	/* one bulk update on a whole minute, three with microseconds */
-	make_cluster(sim_config.anchor - 2 * USECS_PER_DAY - sim_config.anchor % USECS_PER_MIN, big, 0);
+	/*
+	 * bulk CRM updates, larger than a page: one on a whole minute, three
+	 * with microseconds
+	 */
+	rng_cluster(EV_S_CLUSTER, 0, ev.ncalls, big, 4, take_call,
+				sim_config.anchor - 2 * USECS_PER_DAY - sim_config.anchor % USECS_PER_MIN);
 	for (int k = 1; k <= 3; k++)
-		make_cluster(sim_config.anchor - (10 * k) * USECS_PER_DAY + k * 12345678, n >= 3000 ? 150 : n / 20, k);
+		rng_cluster(EV_S_CLUSTER, k, ev.ncalls, n >= 3000 ? 150 : n / 20, 4, take_call,
+					sim_config.anchor - (10 * k) * USECS_PER_DAY + k * 12345678);
 	/* one call in a hundred was deleted a while after it was last modified */
 	for (int i = 0; i < n; i += 100)
 	{

@@ -97,15 +97,18 @@ rng_base62(SimRng *r, char *out, int n)
  * object, until take(i, t) has taken "size" of them. take gives object i
  * the time t, or says no (one changed after t, deleted, unfinished).
  * Every vendor's data has such ties, larger than a page, for paging to
- * get past.
+ * get past.  The picks come from the data set's seed, the vendor's random
+ * stream and salt, so the same data set has the same ties.
  */
 void
-rng_cluster(SimRng *r, int n, int size, int max_step,
+rng_cluster(uint64_t stream, uint64_t salt, int n, int size, int max_step,
 			bool (*take) (int i, SimTime t), SimTime t)
 {
+	SimRng		r;
 	int			made = 0;
 
-	for (int i = rng_int(r, 0, 7); i < n && made < size; i += rng_int(r, 1, max_step))
+	rng_seed(&r, sim_config.seed, stream, salt);
+	for (int i = rng_int(&r, 0, 7); i < n && made < size; i += rng_int(&r, 1, max_step))
 		made += take(i, t);
 }
 

@@ -97,8 +97,8 @@ extern bool rng_chance(SimRng *r, double p);
 extern const char *rng_pick(SimRng *r, const char *const *items, int n);
 extern void rng_uuid(SimRng *r, char out[37]);
 extern void rng_base62(SimRng *r, char *out, int n);
-extern void rng_cluster(SimRng *r, int n, int size, int max_step,
-						bool (*take) (int i, SimTime t), SimTime t);
+extern void rng_cluster(uint64_t stream, uint64_t salt, int n, int size,
+						int max_step, bool (*take) (int i, SimTime t), SimTime t);
 extern int	cluster_size(int n);
 
 /* ---------- the request and its response ---------- */

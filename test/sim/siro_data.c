@@ -245,19 +245,6 @@ take_rec(int i, SimTime t)
 	return true;
 }
 
-/*
- * Give "size" CRM-linked recordings updated before t exactly the updatedAt
- * t, as a bulk CRM sync does: paging must survive ties larger than a page.
- */
-static void
-make_cluster(SimTime t, int size, int salt)
-{
-	SimRng		r;
-
-	rng_seed(&r, sim_config.seed, SIRO_S_CLUSTER, salt);
-	rng_cluster(&r, siro.nrecs, size, 3, take_rec, t);
-}
-
 /* Recordings over the last --days days: calls/2 of them, some deleted. */
 static void
 generate_recs(void)
@@ -281,9 +268,14 @@ generate_recs(void)
 			created = sim_config.anchor - rng_int(&r, 120, 2400) * USECS_PER_SEC;
 		generate_rec(append_rec(), i, created, sim_config.anchor, -1);
 	}
-	/* a bulk sync on a whole second two days ago, a smaller one with milliseconds */
-	make_cluster(to_ms(sim_config.anchor - 2 * USECS_PER_DAY) / USECS_PER_SEC * USECS_PER_SEC, big, 0);
-	make_cluster(to_ms(sim_config.anchor - 9 * USECS_PER_DAY + 123456), big / 2, 1);
+	/*
+	 * bulk CRM syncs, ties larger than a page: one on a whole second two
+	 * days ago, a smaller one with milliseconds
+	 */
+	rng_cluster(SIRO_S_CLUSTER, 0, siro.nrecs, big, 3, take_rec,
+				to_ms(sim_config.anchor - 2 * USECS_PER_DAY) / USECS_PER_SEC * USECS_PER_SEC);
+	rng_cluster(SIRO_S_CLUSTER, 1, siro.nrecs, big / 2, 3, take_rec,
+				to_ms(sim_config.anchor - 9 * USECS_PER_DAY + 123456));
 	/* one finished recording in 33 was deleted later (3%) */
 	for (int i = 17; i < n; i += 33)
 	{
