@@ -118,10 +118,13 @@ static const ConvColumnDef calls_columns[] = {
 	{col, CONV_PUSH_PARAM, ">=", col "[from]", CONV_FORMAT_TIME}, \
 	{col, CONV_PUSH_PARAM, ">", col "[from]", CONV_FORMAT_TIME}, \
 	CCAI_UPPER_BOUND(col)
+/* the tailed column: its lower bound is where the tail starts */
+#define CCAI_TAIL_BOUNDS(col) \
+	{col, CONV_PUSH_SINCE}, \
+	CCAI_UPPER_BOUND(col)
 
 static const ConvPushable calls_pushables[] = {
-	{"updated_at", CONV_PUSH_SINCE},
-	CCAI_UPPER_BOUND("updated_at"),
+	CCAI_TAIL_BOUNDS("updated_at"),
 	CCAI_BOUNDS("created_at"),
 	{"id", CONV_PUSH_LOOKUP},
 };
@@ -149,8 +152,7 @@ static const ConvColumnDef chats_columns[] = {
 };
 
 static const ConvPushable chats_pushables[] = {
-	{"updated_at", CONV_PUSH_SINCE},
-	CCAI_UPPER_BOUND("updated_at"),
+	CCAI_TAIL_BOUNDS("updated_at"),
 	CCAI_BOUNDS("created_at"),
 };
 
@@ -173,8 +175,7 @@ static const ConvColumnDef agents_columns[] = {
 };
 
 static const ConvPushable agents_pushables[] = {
-	{"status_updated_at", CONV_PUSH_SINCE},
-	CCAI_UPPER_BOUND("status_updated_at"),
+	CCAI_TAIL_BOUNDS("status_updated_at"),
 };
 
 static const ConvColumnDef agent_activity_logs_columns[] = {
@@ -188,8 +189,7 @@ static const ConvColumnDef agent_activity_logs_columns[] = {
 };
 
 static const ConvPushable agent_activity_logs_pushables[] = {
-	{"started_at", CONV_PUSH_SINCE},
-	CCAI_UPPER_BOUND("started_at"),
+	CCAI_TAIL_BOUNDS("started_at"),
 };
 
 static const ConvColumnDef teams_columns[] = {
